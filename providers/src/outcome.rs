@@ -1,0 +1,170 @@
+//! What a provider says about one delivery.
+
+use crate::reference::RepoKey;
+
+/// One repository a delivery announces new content for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedRepository {
+    /// The normalized repository.
+    pub repository: RepoKey,
+    /// Tags that now point at new content (chart versions are tags too).
+    pub tags: Vec<String>,
+    /// Digests that were pushed, with or without a tag.
+    pub digests: Vec<String>,
+}
+
+impl PushedRepository {
+    /// A repository with no tags or digests yet.
+    pub fn new(repository: RepoKey) -> Self {
+        Self {
+            repository,
+            tags: Vec::new(),
+            digests: Vec::new(),
+        }
+    }
+
+    /// Adds a tag once.
+    pub fn add_tag(&mut self, tag: &str) {
+        if !self.tags.iter().any(|t| t == tag) {
+            self.tags.push(tag.to_owned());
+        }
+    }
+
+    /// Adds a digest once.
+    pub fn add_digest(&mut self, digest: &str) {
+        if !self.digests.iter().any(|d| d == digest) {
+            self.digests.push(digest.to_owned());
+        }
+    }
+}
+
+/// The verdict on an authenticated, well-formed delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// New content was pushed to these repositories; the list may be empty
+    /// (e.g. a Harbor push with no resources), which refreshes nothing.
+    Refresh(Vec<PushedRepository>),
+    /// A well-formed event that announces nothing new (a pull, a scan, ...).
+    /// The reason is fixed text chosen by the provider, e.g.
+    /// `event type PULL_ARTIFACT announces no new artifact`.
+    Ignored(String),
+}
+
+impl Outcome {
+    /// Groups pushes by repository, keeping the first-seen order, so that a
+    /// delivery with several resources of one repository reports it once.
+    pub fn refresh(pushes: impl IntoIterator<Item = PushedRepository>) -> Self {
+        let mut merged: Vec<PushedRepository> = Vec::new();
+        for push in pushes {
+            match merged.iter_mut().find(|m| m.repository == push.repository) {
+                Some(existing) => {
+                    push.tags.iter().for_each(|t| existing.add_tag(t));
+                    push.digests.iter().for_each(|d| existing.add_digest(d));
+                }
+                None => merged.push(push),
+            }
+        }
+        Self::Refresh(merged)
+    }
+}
+
+/// Why a provider refused a delivery. Each variant maps to one HTTP status,
+/// and every reason is fixed text: a refusal never echoes a header or body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// The request carries no credentials at all (401).
+    #[error("{0}")]
+    MissingCredentials(&'static str),
+    /// The request's credentials do not match the receiver's Secret (401).
+    #[error("{0}")]
+    WrongCredentials(&'static str),
+    /// The body is not a well-formed event of this provider (400).
+    #[error("{0}")]
+    MalformedBody(&'static str),
+    /// The body's content type is one this provider cannot read (415).
+    #[error("{0}")]
+    UnsupportedContent(&'static str),
+}
+
+impl ProviderError {
+    /// The HTTP status code the gateway answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::MissingCredentials(_) | Self::WrongCredentials(_) => 401,
+            Self::MalformedBody(_) => 400,
+            Self::UnsupportedContent(_) => 415,
+        }
+    }
+
+    /// The one-line reason sent to the caller.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials(r)
+            | Self::WrongCredentials(r)
+            | Self::MalformedBody(r)
+            | Self::UnsupportedContent(r) => r,
+        }
+    }
+
+    /// A short, stable label for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials(_) => "missing_credentials",
+            Self::WrongCredentials(_) => "wrong_credentials",
+            Self::MalformedBody(_) => "malformed_body",
+            Self::UnsupportedContent(_) => "unsupported_content",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::RepoKey;
+
+    #[test]
+    fn errors_map_to_one_status_each() {
+        assert_eq!(
+            ProviderError::MissingCredentials("missing authorization").status(),
+            401
+        );
+        assert_eq!(
+            ProviderError::WrongCredentials("unauthorized").status(),
+            401
+        );
+        assert_eq!(
+            ProviderError::MalformedBody("invalid request body").status(),
+            400
+        );
+        assert_eq!(
+            ProviderError::UnsupportedContent("unsupported content type").status(),
+            415
+        );
+        assert_eq!(
+            ProviderError::WrongCredentials("unauthorized").reason(),
+            "unauthorized"
+        );
+    }
+
+    #[test]
+    fn refresh_merges_pushes_of_one_repository() {
+        let key = RepoKey::image("harbor.example.org/team/app").expect("valid");
+        let other = RepoKey::image("harbor.example.org/team/other").expect("valid");
+        let mut a = PushedRepository::new(key.clone());
+        a.add_tag("v1");
+        a.add_digest("sha256:aa");
+        let mut b = PushedRepository::new(other.clone());
+        b.add_tag("v9");
+        let mut c = PushedRepository::new(key.clone());
+        c.add_tag("v1");
+        c.add_tag("v2");
+        let Outcome::Refresh(merged) = Outcome::refresh([a, b, c]) else {
+            panic!("refresh expected");
+        };
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].repository, key);
+        assert_eq!(merged[0].tags, ["v1", "v2"]);
+        assert_eq!(merged[0].digests, ["sha256:aa"]);
+        assert_eq!(merged[1].repository, other);
+    }
+}

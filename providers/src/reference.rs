@@ -1,0 +1,354 @@
+//! Repository references, normalized once for providers and the gateway's
+//! Warehouse index alike: two spellings of one repository give one [`RepoKey`].
+
+use std::fmt;
+
+/// What kind of repository a key names. Keys of different kinds never meet:
+/// an image push does not refresh a Git subscription of the same path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RepoKind {
+    /// An OCI artifact repository: container images and OCI Helm charts.
+    Artifact,
+    /// A classic (HTTP) Helm chart repository and one chart in it.
+    ChartRepo,
+    /// A Git repository.
+    Git,
+}
+
+/// A normalized repository reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RepoKey {
+    kind: RepoKind,
+    key: String,
+}
+
+/// A reference that cannot name a repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceError {
+    /// Nothing left after trimming.
+    #[error("repository reference is empty")]
+    Empty,
+    /// A path component is empty (e.g. `host//repo`).
+    #[error("repository reference has an empty path component")]
+    EmptyComponent,
+    /// Whitespace or a control character inside the reference.
+    #[error("repository reference contains whitespace or a control character")]
+    InvalidCharacter,
+}
+
+/// Registries that are all Docker Hub.
+const DOCKER_HUB_ALIASES: [&str; 3] = ["docker.io", "index.docker.io", "registry-1.docker.io"];
+const DOCKER_HUB: &str = "docker.io";
+
+impl RepoKey {
+    /// The kind of repository.
+    pub fn kind(&self) -> RepoKind {
+        self.kind
+    }
+
+    /// The normalized text, e.g. `harbor.example.org:8443/team/app`.
+    pub fn as_str(&self) -> &str {
+        &self.key
+    }
+
+    /// An image reference (`[scheme://]host[:port]/path[:tag][@digest]`):
+    /// lowercase, scheme, tag and digest removed, host and port kept, Docker
+    /// Hub's host names folded into `docker.io` and its official images given
+    /// their `library/` prefix, as Docker itself does.
+    pub fn image(reference: &str) -> Result<Self, ReferenceError> {
+        let lowered = checked_lowercase(strip_scheme(reference.trim()))?;
+        let without_digest = lowered.split('@').next().unwrap_or_default();
+        let name = strip_tag(without_digest).trim_end_matches('/');
+        let components: Vec<&str> = name.split('/').collect();
+        if components.iter().any(|c| c.is_empty()) {
+            return Err(if name.is_empty() {
+                ReferenceError::Empty
+            } else {
+                ReferenceError::EmptyComponent
+            });
+        }
+        let first = components[0];
+        let has_domain = components.len() > 1
+            && (first.contains('.') || first.contains(':') || first == "localhost");
+        let (domain, path) = if has_domain {
+            (first, &components[1..])
+        } else {
+            (DOCKER_HUB, &components[..])
+        };
+        let domain = if DOCKER_HUB_ALIASES.contains(&domain) {
+            DOCKER_HUB
+        } else {
+            domain
+        };
+        let mut key = String::with_capacity(name.len() + 16);
+        key.push_str(domain);
+        key.push('/');
+        if domain == DOCKER_HUB && path.len() == 1 {
+            key.push_str("library/");
+        }
+        key.push_str(&path.join("/"));
+        Ok(Self {
+            kind: RepoKind::Artifact,
+            key,
+        })
+    }
+
+    /// A Helm chart subscription: an `oci://` repository is an OCI artifact
+    /// and normalizes like an image (so a registry push matches it); a classic
+    /// repository is keyed by its URL without scheme plus the chart's name.
+    pub fn chart(repo_url: &str, name: Option<&str>) -> Result<Self, ReferenceError> {
+        let trimmed = repo_url.trim();
+        if trimmed
+            .get(..6)
+            .is_some_and(|s| s.eq_ignore_ascii_case("oci://"))
+        {
+            return Self::image(trimmed);
+        }
+        let base = checked_lowercase(strip_scheme(trimmed))?;
+        let base = base.trim_end_matches('/');
+        if base.is_empty() {
+            return Err(ReferenceError::Empty);
+        }
+        let mut key = base.to_owned();
+        if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
+            key.push('/');
+            key.push_str(&checked_lowercase(name)?);
+        }
+        Ok(Self {
+            kind: RepoKind::ChartRepo,
+            key,
+        })
+    }
+
+    /// A Git repository URL: lowercase, credentials removed, trailing `/` and
+    /// `.git` removed; `https://host/org/repo`, `ssh://git@host/org/repo` and
+    /// `git@host:org/repo` all give `host/org/repo`.
+    pub fn git(url: &str) -> Result<Self, ReferenceError> {
+        let lowered = checked_lowercase(url.trim())?;
+        let (scheme, rest) = match lowered.split_once("://") {
+            Some((scheme, rest)) => (Some(scheme), rest),
+            None => (None, lowered.as_str()),
+        };
+        let (authority, path) = match scheme {
+            Some(_) => rest.split_once('/').unwrap_or((rest, "")),
+            None => split_scp_like(rest),
+        };
+        let host_port = authority.rsplit('@').next().unwrap_or_default();
+        let host = strip_default_port(host_port, scheme);
+        let path = path.trim_matches('/');
+        let path = path
+            .strip_suffix(".git")
+            .unwrap_or(path)
+            .trim_end_matches('/');
+        if host.is_empty() {
+            return Err(ReferenceError::Empty);
+        }
+        if path.split('/').any(str::is_empty) {
+            return Err(ReferenceError::EmptyComponent);
+        }
+        Ok(Self {
+            kind: RepoKind::Git,
+            key: format!("{host}/{path}"),
+        })
+    }
+}
+
+impl fmt::Display for RepoKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key)
+    }
+}
+
+fn strip_scheme(reference: &str) -> &str {
+    reference
+        .split_once("://")
+        .map_or(reference, |(_, rest)| rest)
+}
+
+fn checked_lowercase(text: &str) -> Result<String, ReferenceError> {
+    if text.is_empty() {
+        return Err(ReferenceError::Empty);
+    }
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ReferenceError::InvalidCharacter);
+    }
+    Ok(text.to_lowercase())
+}
+
+/// Removes `:tag` from the last path component (a `:` in the first component
+/// of a multi-component name is a port, not a tag).
+fn strip_tag(name: &str) -> &str {
+    let last_start = name.rfind('/').map_or(0, |i| i + 1);
+    match name[last_start..].find(':') {
+        Some(colon) => &name[..last_start + colon],
+        None => name,
+    }
+}
+
+/// Splits `[user@]host:path` (scp-like) or `host[:port]/path` (no scheme).
+/// Without a user, `host:8443/path` is a port, not an scp-like path, so that
+/// normalized keys with a port normalize to themselves.
+fn split_scp_like(rest: &str) -> (&str, &str) {
+    let slash = rest.find('/');
+    match rest.find(':') {
+        Some(colon) if slash.is_none_or(|s| colon < s) => {
+            let after = &rest[colon + 1..];
+            let port_len = after.find('/').unwrap_or(after.len());
+            let has_user = rest[..colon].contains('@');
+            let is_port =
+                !has_user && port_len > 0 && after[..port_len].bytes().all(|b| b.is_ascii_digit());
+            if is_port {
+                rest.split_once('/').unwrap_or((rest, ""))
+            } else {
+                (&rest[..colon], after)
+            }
+        }
+        _ => rest.split_once('/').unwrap_or((rest, "")),
+    }
+}
+
+/// Drops a port that is the default of the URL's scheme, so that
+/// `https://host:443/x` and `https://host/x` meet.
+fn strip_default_port<'a>(host_port: &'a str, scheme: Option<&str>) -> &'a str {
+    let default = match scheme {
+        Some("https") => "443",
+        Some("http") => "80",
+        Some("ssh") | Some("git+ssh") => "22",
+        Some("git") => "9418",
+        _ => return host_port,
+    };
+    match host_port.rsplit_once(':') {
+        Some((host, port)) if port == default => host,
+        _ => host_port,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(s: &str) -> String {
+        RepoKey::image(s).expect("valid image").key
+    }
+
+    fn git(s: &str) -> String {
+        RepoKey::git(s).expect("valid git url").key
+    }
+
+    #[test]
+    fn images_keep_host_and_port_and_drop_tag_and_digest() {
+        let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        for spelling in [
+            "registry.example.org:8443/team-a/backend/api".to_owned(),
+            "registry.example.org:8443/team-a/backend/api:v2.4.0".to_owned(),
+            format!("registry.example.org:8443/team-a/backend/api@{digest}"),
+            format!("registry.example.org:8443/team-a/backend/api:v2@{digest}"),
+            "Registry.Example.org:8443/team-a/backend/api/".to_owned(),
+            "https://registry.example.org:8443/team-a/backend/api".to_owned(),
+            "oci://registry.example.org:8443/team-a/backend/api:1.0.0".to_owned(),
+        ] {
+            assert_eq!(
+                image(&spelling),
+                "registry.example.org:8443/team-a/backend/api",
+                "{spelling}"
+            );
+        }
+        assert_eq!(image("localhost/app"), "localhost/app");
+        assert_eq!(image("localhost:5000/app:1"), "localhost:5000/app");
+    }
+
+    #[test]
+    fn docker_hub_spellings_meet() {
+        for spelling in [
+            "nginx",
+            "nginx:1.27",
+            "library/nginx",
+            "docker.io/nginx",
+            "docker.io/library/nginx:latest",
+            "index.docker.io/library/nginx",
+            "registry-1.docker.io/nginx",
+            "NGINX",
+        ] {
+            assert_eq!(image(spelling), "docker.io/library/nginx", "{spelling}");
+        }
+        assert_eq!(image("bitnami/redis:7"), "docker.io/bitnami/redis");
+        assert_eq!(
+            image("index.docker.io/bitnami/redis"),
+            "docker.io/bitnami/redis"
+        );
+    }
+
+    #[test]
+    fn bad_image_references_are_refused() {
+        assert_eq!(RepoKey::image(""), Err(ReferenceError::Empty));
+        assert_eq!(RepoKey::image("  "), Err(ReferenceError::Empty));
+        assert_eq!(
+            RepoKey::image("host//app"),
+            Err(ReferenceError::EmptyComponent)
+        );
+        assert_eq!(
+            RepoKey::image("host/a pp"),
+            Err(ReferenceError::InvalidCharacter)
+        );
+        assert_eq!(RepoKey::image("@sha256:abc"), Err(ReferenceError::Empty));
+    }
+
+    #[test]
+    fn oci_charts_meet_images_and_classic_charts_do_not() {
+        let oci = RepoKey::chart("oci://harbor.example.org/charts/podinfo", None).expect("valid");
+        assert_eq!(
+            oci,
+            RepoKey::image("harbor.example.org/charts/podinfo:6.0.0").expect("valid")
+        );
+        let classic =
+            RepoKey::chart("https://Charts.Example.org/stable/", Some("podinfo")).expect("valid");
+        assert_eq!(classic.kind(), RepoKind::ChartRepo);
+        assert_eq!(classic.as_str(), "charts.example.org/stable/podinfo");
+        assert_ne!(classic.kind(), oci.kind());
+    }
+
+    #[test]
+    fn git_spellings_meet() {
+        for spelling in [
+            "https://github.com/Example/Repo",
+            "https://github.com/example/repo.git",
+            "https://github.com/example/repo/",
+            "https://user:token@github.com/example/repo.git/",
+            "https://github.com:443/example/repo",
+            "http://github.com/example/repo",
+            "ssh://git@github.com/example/repo.git",
+            "ssh://git@github.com:22/example/repo",
+            "git@github.com:example/repo.git",
+            "git@github.com:/example/repo",
+            "github.com/example/repo",
+        ] {
+            assert_eq!(git(spelling), "github.com/example/repo", "{spelling}");
+        }
+        assert_eq!(
+            git("ssh://git@git.example.org:2222/a/b"),
+            "git.example.org:2222/a/b"
+        );
+        assert_eq!(git("git.example.org:2222/a/b"), "git.example.org:2222/a/b");
+    }
+
+    #[test]
+    fn git_and_image_keys_never_meet() {
+        let g = RepoKey::git("https://registry.example.org/team/app").expect("valid");
+        let i = RepoKey::image("registry.example.org/team/app").expect("valid");
+        assert_eq!(g.as_str(), i.as_str());
+        assert_ne!(g, i);
+    }
+
+    #[test]
+    fn bad_git_urls_are_refused() {
+        assert_eq!(RepoKey::git(""), Err(ReferenceError::Empty));
+        assert_eq!(
+            RepoKey::git("https:///org/repo"),
+            Err(ReferenceError::Empty)
+        );
+        assert_eq!(
+            RepoKey::git("https://host/org//repo"),
+            Err(ReferenceError::EmptyComponent)
+        );
+    }
+}
