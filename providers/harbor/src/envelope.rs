@@ -1,0 +1,96 @@
+//! The top level of a Harbor event, in either format, read without copying.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use crate::format::Format;
+use crate::text::Text;
+
+/// The fields of both formats that matter, read in one pass. The event's
+/// objects stay unparsed ([`RawValue`]) until the type says they matter, so
+/// a pull or a scan report costs one scan of the body and no allocation for
+/// its contents. Unknown fields are skipped.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Envelope<'a> {
+    /// CloudEvents' version attribute: only its presence is used, to tell
+    /// the formats apart when the content type does not.
+    #[serde(default)]
+    specversion: Option<IgnoredAny>,
+    /// `PUSH_ARTIFACT` in the Default format, `harbor.artifact.pushed` in
+    /// CloudEvents. Borrowed unless it contains escapes.
+    #[serde(rename = "type", borrow, default)]
+    pub(crate) event_type: Option<Text<'a>>,
+    /// The Default format's objects.
+    #[serde(borrow, default)]
+    pub(crate) event_data: Option<&'a RawValue>,
+    /// The CloudEvents format's objects (the same as `event_data`).
+    #[serde(borrow, default)]
+    pub(crate) data: Option<&'a RawValue>,
+}
+
+impl<'a> Envelope<'a> {
+    /// Parses a body that must be one JSON object; `None` for anything else.
+    pub(crate) fn parse(body: &'a [u8]) -> Option<Self> {
+        // serde would also build a struct from a JSON array (fields by
+        // position), which no Harbor body is.
+        let first = body
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if first != Some(&b'{') {
+            return None;
+        }
+        serde_json::from_slice(body).ok()
+    }
+
+    /// The format the body's shape shows: CloudEvents carries `specversion`;
+    /// the Default format carries `type` and `event_data`.
+    pub(crate) fn recognized_format(&self) -> Option<Format> {
+        if self.specversion.is_some() {
+            Some(Format::CloudEvents)
+        } else if self.event_type.is_some() && self.event_data.is_some() {
+            Some(Format::Default)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shape_tells_the_formats_apart() {
+        let cloud = br#"{"specversion":"1.0","type":"harbor.artifact.pulled","data":{}}"#;
+        let default = br#"{"type":"PULL_ARTIFACT","event_data":{}}"#;
+        let neither = br#"{"type":"PULL_ARTIFACT"}"#;
+        let parse = |body: &'static [u8]| Envelope::parse(body).expect("an object");
+        assert_eq!(parse(cloud).recognized_format(), Some(Format::CloudEvents));
+        assert_eq!(parse(default).recognized_format(), Some(Format::Default));
+        assert_eq!(parse(neither).recognized_format(), None);
+    }
+
+    #[test]
+    fn only_an_object_is_an_envelope() {
+        assert!(Envelope::parse(b" \n{}").is_some());
+        assert!(Envelope::parse(br#"[null,"PUSH_ARTIFACT",{}]"#).is_none());
+        assert!(Envelope::parse(b"\"PUSH_ARTIFACT\"").is_none());
+        assert!(Envelope::parse(b"").is_none());
+        assert!(Envelope::parse(b"{} trailing").is_none());
+    }
+
+    #[test]
+    fn unescaped_strings_are_borrowed_from_the_body() {
+        let body = br#"{"type":"PUSH_ARTIFACT","event_data":{"resources":[]}}"#;
+        let envelope = Envelope::parse(body).expect("an object");
+        let event_type = envelope.event_type.expect("present");
+        assert!(event_type.is_borrowed());
+        assert_eq!(&*event_type, "PUSH_ARTIFACT");
+        let data = envelope.event_data.expect("present").get();
+        assert_eq!(data, r#"{"resources":[]}"#);
+        // The raw data is a slice of the body itself, not a copy.
+        let body_range = body.as_ptr_range();
+        assert!(body_range.contains(&data.as_ptr()));
+    }
+}

@@ -1,0 +1,65 @@
+//! A push event's data: the repositories it names and what was pushed.
+
+use kargo_webhook_provider::{Outcome, RepoKey};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::artifact_ref::ArtifactRef;
+use crate::merge::MergedPushes;
+use crate::text::Text;
+
+/// `event_data` (Default) or `data` (CloudEvents) of a push. Harbor sends
+/// more (`repository`, ...), which is skipped.
+#[derive(Debug, Deserialize)]
+struct PushData<'a> {
+    #[serde(borrow, default)]
+    resources: Option<Vec<Resource<'a>>>,
+}
+
+/// One pushed artifact.
+#[derive(Debug, Deserialize)]
+struct Resource<'a> {
+    #[serde(borrow, default)]
+    digest: Option<Text<'a>>,
+    /// The artifact's first tag, or its digest when it was pushed by digest.
+    #[serde(borrow, default)]
+    tag: Option<Text<'a>>,
+    /// `host[:port]/project/repo(:tag|@digest)`, no scheme.
+    #[serde(borrow, default)]
+    resource_url: Option<Text<'a>>,
+}
+
+/// The repositories a push names, merged per repository; `None` when the
+/// data is missing, not a push's shape, or names no usable repository.
+///
+/// Every resource counts, not only the first. A resource without a usable
+/// `resource_url` is skipped as long as another one is usable; an empty list
+/// is a valid push that refreshes nothing.
+pub(crate) fn pushed_repositories(data: Option<&RawValue>) -> Option<Outcome> {
+    let data: PushData<'_> = serde_json::from_str(data?.get()).ok()?;
+    let resources = data.resources?;
+    if resources.is_empty() {
+        return Some(Outcome::Refresh(Vec::new()));
+    }
+    let mut pushes = MergedPushes::default();
+    for resource in &resources {
+        let Some(repository) = resource.repository() else {
+            continue;
+        };
+        // A digest-only push (a multi-arch child, `docker push repo@sha256:...`)
+        // puts the digest into `tag`: `ArtifactRef` reports it as a digest.
+        let references = [resource.tag.as_deref(), resource.digest.as_deref()];
+        pushes.add(
+            repository,
+            references.into_iter().flatten().map(ArtifactRef::of),
+        );
+    }
+    (!pushes.is_empty()).then(|| pushes.into_outcome())
+}
+
+impl Resource<'_> {
+    /// The repository of `resource_url`, if it names one.
+    fn repository(&self) -> Option<RepoKey> {
+        RepoKey::image(self.resource_url.as_deref()?).ok()
+    }
+}

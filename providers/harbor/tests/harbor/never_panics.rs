@@ -1,0 +1,98 @@
+//! No input panics: an authenticated delivery always gets a verdict, and a
+//! refusal is always a body problem (400 or 415), never a credentials one.
+
+use kargo_webhook_provider::{Outcome, ProviderError};
+use proptest::prelude::*;
+
+use crate::support::*;
+
+const CONTENT_TYPES: [Option<&str>; 8] = [
+    None,
+    Some("application/json"),
+    Some("application/cloudevents+json"),
+    Some("Application/JSON; charset=utf-8"),
+    Some("text/plain"),
+    Some("application/xml"),
+    Some("multipart/form-data; boundary=x"),
+    Some("application/octet-stream"),
+];
+
+const SEEDS: [&[u8]; 7] = [
+    fixture!("push-tag.json"),
+    fixture!("cloudevents-push-tag.json"),
+    fixture!("push-digest-only.json"),
+    fixture!("push-multiple-resources.json"),
+    fixture!("push-empty-resources.json"),
+    fixture!("scanning-completed.json"),
+    fixture!("replication.json"),
+];
+
+/// The verdict is one of the outcomes an authenticated delivery may get.
+fn assert_verdict(result: &Result<Outcome, ProviderError>) {
+    match result {
+        Ok(Outcome::Refresh(pushes)) => {
+            for push in pushes {
+                assert!(!push.repository.as_str().is_empty());
+                assert!(push.tags.iter().all(|t| !t.is_empty() && !t.contains(':')));
+                assert!(push.digests.iter().all(|d| d.contains(':')));
+            }
+        }
+        Ok(Outcome::Ignored(reason)) => {
+            assert!(reason.starts_with("event type ") || reason.starts_with("unknown event type"))
+        }
+        Err(error) => assert!(
+            *error == INVALID_BODY || *error == UNSUPPORTED,
+            "unexpected refusal {error:?}"
+        ),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(
+        body in proptest::collection::vec(any::<u8>(), 0..512),
+        pick in 0..CONTENT_TYPES.len(),
+    ) {
+        assert_verdict(&deliver(CONTENT_TYPES[pick], &body));
+    }
+
+    /// Random bytes rarely get past the first `{`; damaged real events
+    /// reach the deeper code.
+    #[test]
+    fn damaged_fixtures_never_panic(
+        seed in 0..SEEDS.len(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<prop::sample::Index>(),
+        pick in 0..CONTENT_TYPES.len(),
+    ) {
+        let mut body = SEEDS[seed].to_vec();
+        for (at, byte) in edits {
+            let index = at.index(body.len());
+            body[index] = byte;
+        }
+        body.truncate(cut.index(body.len() + 1));
+        assert_verdict(&deliver(CONTENT_TYPES[pick], &body));
+    }
+
+    /// Any string in any field of a push gives a verdict.
+    #[test]
+    fn arbitrary_field_values_never_panic(
+        event_type in prop_oneof![Just("PUSH_ARTIFACT".to_owned()), Just("harbor.artifact.pushed".to_owned()), any::<String>()],
+        tag in any::<String>(),
+        digest in any::<String>(),
+        url in any::<String>(),
+        pick in 0..CONTENT_TYPES.len(),
+    ) {
+        let resource = serde_json::json!({"tag": tag, "digest": digest, "resource_url": url});
+        let body = serde_json::json!({
+            "specversion": "1.0",
+            "type": event_type,
+            "event_data": {"resources": [resource.clone()]},
+            "data": {"resources": [resource]},
+        });
+        let body = serde_json::to_vec(&body).expect("serializable");
+        assert_verdict(&deliver(CONTENT_TYPES[pick], &body));
+    }
+}
