@@ -126,14 +126,21 @@ impl Credentials {
         specs: &[SecretKeySpec],
         data: &BTreeMap<String, Vec<u8>>,
     ) -> Result<Self, MissingSecretKey> {
+        Self::from_lookup(specs, |key| data.get(key).map(Vec::as_slice))
+    }
+
+    /// Like [`Credentials::from_secret_data`], reading each value through
+    /// `lookup`, so that callers can keep their secret data in any form.
+    pub fn from_lookup<'a>(
+        specs: &[SecretKeySpec],
+        lookup: impl Fn(&str) -> Option<&'a [u8]>,
+    ) -> Result<Self, MissingSecretKey> {
         let mut entries = BTreeMap::new();
         for spec in specs {
-            let value = data
-                .get(spec.key)
-                .ok_or(MissingSecretKey { key: spec.key })?;
+            let value = lookup(spec.key).ok_or(MissingSecretKey { key: spec.key })?;
             let credential = match spec.usage {
                 SecretUsage::HeaderMatch => Credential::Header(HeaderSecret::from_value(value)),
-                SecretUsage::SigningKey => Credential::Key(SecretValue::new(value.clone())),
+                SecretUsage::SigningKey => Credential::Key(SecretValue::new(value.to_vec())),
             };
             entries.insert(spec.key, credential);
         }

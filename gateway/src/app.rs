@@ -1,0 +1,267 @@
+//! Wires the gateway together: watches, receiver table, index, refresher,
+//! status publishing and the two HTTP servers; and shuts it down in order.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::Api;
+use kube::runtime::watcher;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::http::{admin, webhook};
+use crate::index::SharedIndex;
+use crate::index::sync::IndexHandler;
+use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
+use crate::lease::{LeaderElection, LeaseConfig};
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimit;
+use crate::readiness::Readiness;
+use crate::receivers::builder::{SharedTable, TableBuilder};
+use crate::receivers::publish::StatusPublisher;
+use crate::receivers::sources::{ConfigHandler, SecretHandler, SharedSources};
+use crate::receivers::{ReceiverTable, UrlLayout};
+use crate::refresher::{KubePatcher, Refresher, RetryPolicy};
+use crate::{providers_linked, watch as kwatch};
+
+/// The watches readiness waits for.
+const WATCHES: [&str; 4] = ["projectconfigs", "clusterconfigs", "secrets", "warehouses"];
+/// How often an unreachable API server is probed.
+const API_PROBE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// A running gateway.
+#[derive(Debug)]
+pub struct Gateway {
+    /// Where the webhook server listens.
+    pub webhook_address: SocketAddr,
+    /// Where the admin server listens.
+    pub admin_address: SocketAddr,
+    /// Readiness, for callers that wait on it.
+    pub readiness: Arc<Readiness>,
+    /// The metrics.
+    pub metrics: Arc<Metrics>,
+    webhook_server: ServerHandle,
+    admin_server: ServerHandle,
+    webhook_task: JoinHandle<std::io::Result<()>>,
+    admin_task: JoinHandle<std::io::Result<()>>,
+    background: Vec<JoinHandle<()>>,
+    election: Option<Arc<LeaderElection>>,
+}
+
+impl Gateway {
+    /// Starts everything within the current Tokio runtime.
+    pub async fn start(config: Config, client: kube::Client) -> anyhow::Result<Self> {
+        let registry = providers_linked::registry()?;
+        let metrics = Arc::new(Metrics::new());
+        let readiness = Arc::new(Readiness::new(&WATCHES));
+        let sources = Arc::new(SharedSources::default());
+        let table: SharedTable = Arc::new(ArcSwap::from_pointee(ReceiverTable::default()));
+        let index = SharedIndex::default();
+        let layout = UrlLayout::new(&config.external_url, &config.base_path);
+        let mut background = vec![tokio::spawn(kwatch::run(
+            Api::<ProjectConfig>::all(client.clone()),
+            watcher::Config::default(),
+            WATCHES[0],
+            Arc::clone(&readiness),
+            Arc::clone(&metrics),
+            ConfigHandler::<ProjectConfig>::new(Arc::clone(&sources)),
+        ))];
+        background.push(tokio::spawn(kwatch::run(
+            Api::<ClusterConfig>::all(client.clone()),
+            watcher::Config::default(),
+            WATCHES[1],
+            Arc::clone(&readiness),
+            Arc::clone(&metrics),
+            ConfigHandler::<ClusterConfig>::new(Arc::clone(&sources)),
+        )));
+        background.push(tokio::spawn(kwatch::run(
+            Api::<Secret>::all(client.clone()),
+            watcher::Config::default().labels(&config.secret_label_selector),
+            WATCHES[2],
+            Arc::clone(&readiness),
+            Arc::clone(&metrics),
+            SecretHandler::new(Arc::clone(&sources), &registry),
+        )));
+        background.push(tokio::spawn(kwatch::run(
+            Api::<Warehouse>::all(client.clone()),
+            watcher::Config::default(),
+            WATCHES[3],
+            Arc::clone(&readiness),
+            Arc::clone(&metrics),
+            IndexHandler::new(index.clone(), Arc::clone(&metrics)),
+        )));
+
+        let builder = TableBuilder {
+            sources: Arc::clone(&sources),
+            table: Arc::clone(&table),
+            registry,
+            cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
+            rate_limit: RateLimit {
+                rate: config.receiver_rate,
+                burst: config.receiver_burst,
+            },
+            metrics: Arc::clone(&metrics),
+        };
+        background.push(tokio::spawn(builder.run()));
+
+        let (leader, election) = if config.leader_election {
+            let identity = if config.identity.is_empty() {
+                format!("kargo-webhook-gateway-{}", uuid::Uuid::new_v4().simple())
+            } else {
+                config.identity.clone()
+            };
+            let (election, leader) = LeaderElection::new(
+                client.clone(),
+                LeaseConfig {
+                    namespace: config.lease_namespace.clone(),
+                    name: config.lease_name.clone(),
+                    identity,
+                    duration: Duration::from_secs(15),
+                    renew: Duration::from_secs(5),
+                },
+            );
+            let election = Arc::new(election);
+            background.push(tokio::spawn(Arc::clone(&election).run()));
+            (leader, Some(election))
+        } else {
+            let (sender, leader) = watch::channel(true);
+            // Keep the sender alive for as long as the publisher runs.
+            background.push(tokio::spawn(async move {
+                sender.closed().await;
+            }));
+            (leader, None)
+        };
+        let leader_metric = Arc::clone(&metrics);
+        let mut leader_watch = leader.clone();
+        background.push(tokio::spawn(async move {
+            loop {
+                leader_metric
+                    .leader
+                    .set(i64::from(*leader_watch.borrow_and_update()));
+                if leader_watch.changed().await.is_err() {
+                    return;
+                }
+            }
+        }));
+        background.push(tokio::spawn(
+            StatusPublisher {
+                client: client.clone(),
+                sources: Arc::clone(&sources),
+                table: Arc::clone(&table),
+                layout: layout.clone(),
+                leader,
+                metrics: Arc::clone(&metrics),
+            }
+            .run(),
+        ));
+        background.push(tokio::spawn(probe_api(
+            client.clone(),
+            Arc::clone(&readiness),
+        )));
+
+        let refresher = Refresher::new(
+            Arc::new(KubePatcher::new(client)),
+            Arc::clone(&metrics) as Arc<dyn crate::refresher::RefreshObserver>,
+            RetryPolicy::default(),
+            config.coalesce,
+        );
+        let webhook_state = webhook::WebhookState {
+            table,
+            index,
+            refresher,
+            metrics: Arc::clone(&metrics),
+            base_path: layout.base_path().to_owned(),
+            body_limit: config.body_limit,
+            answer_deadline: config.answer_deadline,
+            body_read_timeout: config.body_read_timeout,
+        };
+        let listener = TcpListener::bind(config.webhook_address)
+            .with_context(|| format!("cannot listen on {}", config.webhook_address))?;
+        let webhook_address = listener.local_addr()?;
+        let workers = if config.workers == 0 {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        } else {
+            config.workers
+        };
+        let webhook_server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(webhook_state.clone()))
+                .configure(webhook::configure)
+        })
+        .workers(workers)
+        .client_request_timeout(config.header_read_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .shutdown_timeout(config.shutdown_timeout.as_secs().max(1))
+        .disable_signals()
+        .listen(listener)?
+        .run();
+
+        let admin_state = admin::AdminState {
+            readiness: Arc::clone(&readiness),
+            metrics: Arc::clone(&metrics),
+        };
+        let admin_listener = TcpListener::bind(config.admin_address)
+            .with_context(|| format!("cannot listen on {}", config.admin_address))?;
+        let admin_address = admin_listener.local_addr()?;
+        let admin_server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::new(admin_state.clone()))
+                .configure(admin::configure)
+        })
+        .workers(1)
+        .shutdown_timeout(1)
+        .disable_signals()
+        .listen(admin_listener)?
+        .run();
+
+        let webhook_handle = webhook_server.handle();
+        let admin_handle = admin_server.handle();
+        tracing::info!(%webhook_address, %admin_address, base_path = layout.base_path(), "gateway listening");
+        Ok(Self {
+            webhook_address,
+            admin_address,
+            readiness,
+            metrics,
+            webhook_server: webhook_handle,
+            admin_server: admin_handle,
+            webhook_task: tokio::spawn(webhook_server),
+            admin_task: tokio::spawn(admin_server),
+            background,
+            election,
+        })
+    }
+
+    /// Stops accepting, lets in-flight deliveries finish (within the
+    /// configured shutdown timeout), releases the Lease, stops the rest.
+    pub async fn shutdown(self) {
+        self.webhook_server.stop(true).await;
+        let _ = self.webhook_task.await;
+        if let Some(election) = &self.election {
+            election.release().await;
+        }
+        for task in &self.background {
+            task.abort();
+        }
+        self.admin_server.stop(true).await;
+        let _ = self.admin_task.await;
+    }
+}
+
+/// While a watch reports the API server unreachable, asks it for its
+/// version until it answers, so that readiness recovers even when nothing
+/// changes in the cluster.
+async fn probe_api(client: kube::Client, readiness: Arc<Readiness>) {
+    loop {
+        tokio::time::sleep(API_PROBE_INTERVAL).await;
+        if readiness.api_unreachable() && client.apiserver_version().await.is_ok() {
+            readiness.mark_api_reachable();
+        }
+    }
+}

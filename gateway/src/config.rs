@@ -1,0 +1,250 @@
+//! Command-line flags. Every flag can also be set through the environment
+//! variable named in its help; the Helm chart sets them that way.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Receives registry and Git webhooks and refreshes the Kargo Warehouses
+/// that subscribe to what changed.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "kargo-webhook-gateway", version, about, long_about = None)]
+pub struct Config {
+    /// Address the webhook server listens on.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_WEBHOOK_ADDRESS",
+        default_value = "0.0.0.0:8080"
+    )]
+    pub webhook_address: SocketAddr,
+
+    /// Address of the admin server (/healthz, /readyz, /metrics).
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_ADMIN_ADDRESS",
+        default_value = "0.0.0.0:8081"
+    )]
+    pub admin_address: SocketAddr,
+
+    /// The URL senders reach the webhook server at, without the base path;
+    /// published receiver URLs start with it.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_EXTERNAL_URL",
+        default_value = "http://localhost:8080"
+    )]
+    pub external_url: String,
+
+    /// Path prefix of every receiver URL, e.g. `/webhooks` (empty for none).
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_BASE_PATH", default_value = "")]
+    pub base_path: String,
+
+    /// Namespace holding the Secrets of ClusterConfig receivers.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_CLUSTER_SECRETS_NAMESPACE",
+        default_value = "kargo-system-resources"
+    )]
+    pub cluster_secrets_namespace: String,
+
+    /// Label selector of the Secrets the gateway watches; a receiver's
+    /// Secret must match it.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_SECRET_LABEL_SELECTOR",
+        default_value = "kargo.akuity.io/cred-type=generic"
+    )]
+    pub secret_label_selector: String,
+
+    /// Largest request body accepted, in bytes (413 above it).
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
+    pub body_limit: usize,
+
+    /// Time from receiving a delivery to answering it; a refresh not
+    /// confirmed by then is answered 503 (and goes on). Keep it below the
+    /// sender's timeout (Harbor: 3s).
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_ANSWER_DEADLINE", default_value = "2500ms", value_parser = parse_duration)]
+    pub answer_deadline: Duration,
+
+    /// Time allowed to receive a request's headers.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// Time allowed to receive a request's body once its headers arrived.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_BODY_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub body_read_timeout: Duration,
+
+    /// Sustained deliveries per second per receiver; 0 disables the limit.
+    /// Failed attempts count too, which slows down guessing.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_RECEIVER_RATE",
+        default_value_t = 50.0
+    )]
+    pub receiver_rate: f64,
+
+    /// Deliveries per receiver allowed in a burst above the rate.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_RECEIVER_BURST",
+        default_value_t = 500.0
+    )]
+    pub receiver_burst: f64,
+
+    /// Worker threads of the webhook server (0: one per CPU).
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// On SIGTERM, time allowed for in-flight deliveries to finish.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_SHUTDOWN_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+
+    /// Elect one replica to publish receiver status through a Lease. Turn
+    /// off only when running a single replica.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_LEADER_ELECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub leader_election: bool,
+
+    /// Namespace of the Lease (normally the gateway's own namespace).
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_LEASE_NAMESPACE",
+        default_value = "default"
+    )]
+    pub lease_namespace: String,
+
+    /// Name of the Lease.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_LEASE_NAME",
+        default_value = "kargo-webhook-gateway"
+    )]
+    pub lease_name: String,
+
+    /// This replica's identity in the Lease (normally the Pod name); a
+    /// random one when empty.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_IDENTITY", default_value = "")]
+    pub identity: String,
+
+    /// Log format.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Log level or filter, e.g. `info` or `info,kargo_webhook_gateway=debug`.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    /// Coalesce refreshes of one Warehouse (always on in production; the
+    /// benchmarks turn it off to measure what it saves).
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_COALESCE", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
+    pub coalesce: bool,
+}
+
+impl Config {
+    /// The configuration a flagless command line gives, for tests and tools.
+    pub fn defaults() -> Self {
+        Self::parse_from(["kargo-webhook-gateway"])
+    }
+}
+
+/// Parses `2500ms`, `2.5s`, `1m`, `1h` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 2500ms, 2.5s or 1m"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit {other:?}: use ms, s, m or h"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|error| format!("{text:?}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("2500ms"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_duration("2.5s"), Ok(Duration::from_millis(2500)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn every_flag_has_an_environment_variable_and_help() {
+        let command = Config::command();
+        for argument in command.get_arguments() {
+            let id = argument.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            assert!(
+                argument.get_env().is_some(),
+                "--{id} has no environment variable"
+            );
+            assert!(argument.get_help().is_some(), "--{id} has no help");
+        }
+        command.debug_assert();
+    }
+
+    /// docs/configuration.md is what operators read: every visible flag and
+    /// its environment variable must be listed there.
+    #[test]
+    fn every_flag_is_documented() {
+        let doc = include_str!("../../docs/configuration.md");
+        for argument in Config::command().get_arguments() {
+            let id = argument.get_id().as_str();
+            if id == "help" || id == "version" || argument.is_hide_set() {
+                continue;
+            }
+            let long = format!("`--{}`", argument.get_long().expect("long flag"));
+            let env = format!("`{}`", argument.get_env().expect("env").to_string_lossy());
+            assert!(doc.contains(&long), "{long} missing from docs/configuration.md");
+            assert!(doc.contains(&env), "{env} missing from docs/configuration.md");
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_documented_ones() {
+        let config = Config::defaults();
+        assert_eq!(config.body_limit, 2 * 1024 * 1024);
+        assert_eq!(config.answer_deadline, Duration::from_millis(2500));
+        assert_eq!(config.webhook_address.port(), 8080);
+        assert_eq!(config.admin_address.port(), 8081);
+        assert!(config.coalesce);
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let config =
+            Config::try_parse_from(["x", "--answer-deadline", "1s", "--leader-election", "false"])
+                .expect("valid flags");
+        assert_eq!(config.answer_deadline, Duration::from_secs(1));
+        assert!(!config.leader_election);
+    }
+}

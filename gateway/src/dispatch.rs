@@ -1,0 +1,240 @@
+//! From a provider's verdict to an answer: find the Warehouses the pushed
+//! repositories concern, refresh them, and wait for the patches within the
+//! answer deadline.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::future::join_all;
+use kargo_webhook_provider::{Outcome, ProviderError, PushedRepository, RepoKind};
+use tokio::time::Instant;
+
+use crate::index::{SharedIndex, WarehouseId, WarehouseIndex};
+use crate::receivers::Receiver;
+use crate::refresher::{PatchError, Refresher};
+
+/// How long a client should wait before sending again after a 503.
+pub const RETRY_AFTER_UNAVAILABLE: Duration = Duration::from_secs(5);
+
+/// The gateway's answer to one delivery, before it becomes HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// No receiver at this URL (404).
+    NotFound,
+    /// Only POST delivers (405).
+    MethodNotAllowed,
+    /// The body exceeds the limit (413).
+    PayloadTooLarge,
+    /// The body did not arrive in time (408).
+    BodyTimeout,
+    /// The body could not be read (400).
+    BadBody,
+    /// The receiver's rate limit is exhausted (429).
+    RateLimited {
+        /// When to try again.
+        retry_after: Duration,
+    },
+    /// The provider refused the request (401, 400, 415).
+    Refused(ProviderError),
+    /// A well-formed event with nothing to refresh (200).
+    Ignored(String),
+    /// Refreshes landed (200).
+    Refreshed {
+        /// Warehouses refreshed.
+        warehouses: Vec<WarehouseId>,
+        /// Warehouses that matched but were deleted before their patch.
+        gone: Vec<WarehouseId>,
+    },
+    /// Kubernetes failed or the deadline passed (503); the refresh goes on.
+    Unavailable {
+        /// Why, in one line.
+        reason: &'static str,
+    },
+}
+
+impl Answer {
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::PayloadTooLarge => 413,
+            Self::BodyTimeout => 408,
+            Self::BadBody => 400,
+            Self::RateLimited { .. } => 429,
+            Self::Refused(error) => error.status(),
+            Self::Ignored(_) | Self::Refreshed { .. } => 200,
+            Self::Unavailable { .. } => 503,
+        }
+    }
+
+    /// The metrics and log label of the outcome.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::BodyTimeout => "body_timeout",
+            Self::BadBody => "bad_body",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Refused(error) => error.kind(),
+            Self::Ignored(_) => "ignored",
+            Self::Refreshed { .. } => "refreshed",
+            Self::Unavailable { .. } => "unavailable",
+        }
+    }
+
+    /// When to retry, for answers that carry `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } => Some(*retry_after),
+            Self::Unavailable { .. } => Some(RETRY_AFTER_UNAVAILABLE),
+            _ => None,
+        }
+    }
+
+    /// The JSON body: `{"error": ...}` for refusals, `{"msg": ...}` otherwise.
+    /// Nothing from the request is echoed.
+    pub fn body(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Self::NotFound => json!({"error": "not found"}),
+            Self::MethodNotAllowed => {
+                json!({"error": "method not allowed: webhooks are delivered with POST"})
+            }
+            Self::PayloadTooLarge => json!({"error": "request body too large"}),
+            Self::BodyTimeout => json!({"error": "request body not received in time"}),
+            Self::BadBody => json!({"error": "request body could not be read"}),
+            Self::RateLimited { .. } => {
+                json!({"error": "too many deliveries for this receiver; retry later"})
+            }
+            Self::Refused(error) => json!({"error": error.reason()}),
+            Self::Ignored(reason) => json!({"msg": format!("ignored: {reason}")}),
+            Self::Refreshed { warehouses, gone } => {
+                let mut body = json!({
+                    "msg": format!("refreshed {} warehouse(s)", warehouses.len()),
+                    "warehouses": warehouses.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                });
+                if !gone.is_empty() {
+                    body["gone"] = gone.iter().map(ToString::to_string).collect();
+                }
+                body
+            }
+            Self::Unavailable { reason } => json!({"error": reason}),
+        }
+    }
+}
+
+/// Says why a push refreshes nothing even though it is well-formed.
+const NO_TAG: &str = "the push names no tag (digest only), so no tag-based subscription can discover anything new from it; the tagged push that follows refreshes";
+
+/// The Warehouses the pushes concern, or why there are none.
+pub fn select_targets(
+    index: &WarehouseIndex,
+    receiver: &Receiver,
+    pushes: &[PushedRepository],
+) -> Result<BTreeSet<WarehouseId>, &'static str> {
+    let mut targets = BTreeSet::new();
+    let mut untagged = 0;
+    for push in pushes {
+        // An artifact push without a tag moves no tag; a Git push has none.
+        if push.tags.is_empty() && push.repository.kind() != RepoKind::Git {
+            untagged += 1;
+            continue;
+        }
+        targets.extend(index.matching(&push.repository, &receiver.scope, &push.tags));
+    }
+    if untagged > 0 && untagged == pushes.len() {
+        return Err(NO_TAG);
+    }
+    Ok(targets)
+}
+
+/// Acts on a provider's verdict and waits for the refreshes until `deadline`.
+pub async fn act(
+    outcome: Outcome,
+    receiver: &Receiver,
+    index: &SharedIndex,
+    refresher: &Refresher,
+    deadline: Instant,
+) -> Answer {
+    let pushes = match outcome {
+        Outcome::Ignored(reason) => return Answer::Ignored(reason),
+        Outcome::Refresh(pushes) => pushes,
+    };
+    let targets = {
+        let index = index.read().unwrap_or_else(|p| p.into_inner());
+        match select_targets(&index, receiver, &pushes) {
+            Ok(targets) => targets,
+            Err(reason) => return Answer::Ignored(reason.to_owned()),
+        }
+    };
+    let patches = targets.into_iter().map(|warehouse| {
+        let pending = refresher.refresh(warehouse.clone());
+        async move { (warehouse, pending.await) }
+    });
+    let Ok(results) = tokio::time::timeout_at(deadline, join_all(patches)).await else {
+        return Answer::Unavailable {
+            reason: "refresh not confirmed before the answer deadline; it goes on, retry later",
+        };
+    };
+    let mut warehouses = Vec::new();
+    let mut gone = Vec::new();
+    for (warehouse, result) in results {
+        match result {
+            Ok(()) => warehouses.push(warehouse),
+            Err(PatchError::NotFound) => gone.push(warehouse),
+            Err(PatchError::Api(_) | PatchError::Stopped) => {
+                return Answer::Unavailable {
+                    reason: "Kubernetes API unavailable; the refresh goes on, retry later",
+                };
+            }
+        }
+    }
+    Answer::Refreshed { warehouses, gone }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_map_to_statuses_and_bodies() {
+        let refreshed = Answer::Refreshed {
+            warehouses: vec![WarehouseId::new("a", "w1"), WarehouseId::new("a", "w2")],
+            gone: vec![],
+        };
+        assert_eq!(refreshed.status(), 200);
+        assert_eq!(
+            refreshed.body(),
+            serde_json::json!({"msg": "refreshed 2 warehouse(s)", "warehouses": ["a/w1", "a/w2"]})
+        );
+        let with_gone = Answer::Refreshed {
+            warehouses: vec![],
+            gone: vec![WarehouseId::new("a", "w3")],
+        };
+        assert_eq!(with_gone.body()["gone"], serde_json::json!(["a/w3"]));
+        assert_eq!(
+            Answer::Ignored("x".into()).body(),
+            serde_json::json!({"msg": "ignored: x"})
+        );
+        assert_eq!(Answer::NotFound.status(), 404);
+        assert_eq!(Answer::MethodNotAllowed.status(), 405);
+        assert_eq!(Answer::PayloadTooLarge.status(), 413);
+        let limited = Answer::RateLimited {
+            retry_after: Duration::from_secs(2),
+        };
+        assert_eq!(
+            (limited.status(), limited.retry_after()),
+            (429, Some(Duration::from_secs(2)))
+        );
+        let unavailable = Answer::Unavailable { reason: "r" };
+        assert_eq!(unavailable.status(), 503);
+        assert_eq!(unavailable.retry_after(), Some(RETRY_AFTER_UNAVAILABLE));
+        let refused = Answer::Refused(ProviderError::WrongCredentials("unauthorized"));
+        assert_eq!(
+            (refused.status(), refused.body()),
+            (401, serde_json::json!({"error": "unauthorized"}))
+        );
+    }
+}

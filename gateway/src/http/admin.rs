@@ -1,0 +1,47 @@
+//! The admin server: `/healthz`, `/readyz` and `/metrics`. Kept off the
+//! webhook port so that it is never exposed to senders.
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+
+use crate::metrics::Metrics;
+use crate::readiness::Readiness;
+
+/// What the admin handlers read.
+#[derive(Debug, Clone)]
+pub struct AdminState {
+    /// Watch sync and API reachability.
+    pub readiness: Arc<Readiness>,
+    /// The metrics registry.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Registers the admin routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+}
+
+async fn readyz(state: web::Data<AdminState>) -> HttpResponse {
+    match state.readiness.check() {
+        Ok(()) => HttpResponse::Ok()
+            .content_type("text/plain")
+            .body("ready\n"),
+        Err(reason) => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body(format!("not ready: {reason}\n")),
+    }
+}
+
+async fn metrics(state: web::Data<AdminState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.encode())
+}

@@ -1,0 +1,5 @@
+//! The two HTTP servers: webhooks on one port, operations on another.
+
+pub mod admin;
+pub mod route;
+pub mod webhook;

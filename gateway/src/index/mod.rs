@@ -1,0 +1,371 @@
+//! The Warehouse index: for each normalized repository, the Warehouses that
+//! subscribe to it and the selection rule of each subscription. Fed from a
+//! watch (apply, delete, and whole re-lists), read on every delivery.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use kargo_webhook_provider::RepoKey;
+use serde_json::Value;
+
+use crate::receivers::WarehouseScope;
+use crate::selection::{RuleError, SelectionRule};
+
+pub mod sync;
+
+/// A Warehouse's namespace and name.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WarehouseId {
+    namespace: Arc<str>,
+    name: Arc<str>,
+}
+
+impl WarehouseId {
+    /// The Warehouse `namespace/name`.
+    pub fn new(namespace: &str, name: &str) -> Self {
+        Self {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Its namespace.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl fmt::Display for WarehouseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+impl fmt::Debug for WarehouseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// One subscription as the index keeps it.
+#[derive(Debug, Clone)]
+struct Entry {
+    warehouse: WarehouseId,
+    rule: SelectionRule,
+}
+
+/// A subscription the index could not use as written.
+#[derive(Debug, thiserror::Error)]
+pub enum SubscriptionWarning {
+    /// The repository URL cannot be normalized; the subscription is skipped.
+    #[error("subscription {index}: unusable repoURL: {source}")]
+    BadRepository {
+        /// Position in `spec.subscriptions`.
+        index: usize,
+        /// Why.
+        source: kargo_webhook_provider::ReferenceError,
+    },
+    /// The selection rule cannot be built; every tag is accepted instead.
+    #[error("subscription {index}: {source}; every pushed tag refreshes it")]
+    BadRule {
+        /// Position in `spec.subscriptions`.
+        index: usize,
+        /// Why.
+        source: RuleError,
+    },
+}
+
+/// The subscriptions of one Warehouse, extracted from its spec.
+#[derive(Debug, Default)]
+pub struct Subscriptions {
+    entries: Vec<(RepoKey, SelectionRule)>,
+    /// What could not be used as written.
+    pub warnings: Vec<SubscriptionWarning>,
+}
+
+impl Subscriptions {
+    /// Reads `spec.subscriptions[]`: image and chart subscriptions with their
+    /// rules, Git subscriptions with a rule that accepts every push.
+    pub fn from_spec(subscriptions: &[Value]) -> Self {
+        let mut out = Self::default();
+        for (index, subscription) in subscriptions.iter().enumerate() {
+            let parsed = if let Some(image) = subscription.get("image") {
+                let repo = str_field(image, "repoURL").map(RepoKey::image);
+                repo.map(|r| (r, SelectionRule::for_image(image)))
+            } else if let Some(chart) = subscription.get("chart") {
+                let name = str_field(chart, "name");
+                let repo = str_field(chart, "repoURL").map(|url| RepoKey::chart(url, name));
+                repo.map(|r| (r, SelectionRule::for_chart(chart)))
+            } else if let Some(git) = subscription.get("git") {
+                let repo = str_field(git, "repoURL").map(RepoKey::git);
+                repo.map(|r| (r, (SelectionRule::accept_all(), None)))
+            } else {
+                None
+            };
+            match parsed {
+                Some((Ok(key), (rule, problem))) => {
+                    if let Some(source) = problem {
+                        out.warnings
+                            .push(SubscriptionWarning::BadRule { index, source });
+                    }
+                    out.entries.push((key, rule));
+                }
+                Some((Err(source), _)) => {
+                    out.warnings
+                        .push(SubscriptionWarning::BadRepository { index, source });
+                }
+                // No repoURL or no known kind: nothing a webhook could match.
+                None => {}
+            }
+        }
+        out
+    }
+
+    /// How many subscriptions will be indexed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when none will be indexed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn str_field<'a>(object: &'a Value, field: &str) -> Option<&'a str> {
+    object.get(field)?.as_str()
+}
+
+/// The index itself. Not synchronized: the owner wraps it (see [`SharedIndex`]).
+#[derive(Debug, Default)]
+pub struct WarehouseIndex {
+    by_repository: HashMap<RepoKey, Vec<Entry>>,
+    by_warehouse: HashMap<WarehouseId, Vec<RepoKey>>,
+}
+
+impl WarehouseIndex {
+    /// Adds or replaces a Warehouse's subscriptions.
+    pub fn apply(&mut self, warehouse: WarehouseId, subscriptions: Subscriptions) {
+        self.delete(&warehouse);
+        if subscriptions.entries.is_empty() {
+            return;
+        }
+        let mut keys = Vec::with_capacity(subscriptions.entries.len());
+        for (key, rule) in subscriptions.entries {
+            self.by_repository
+                .entry(key.clone())
+                .or_default()
+                .push(Entry {
+                    warehouse: warehouse.clone(),
+                    rule,
+                });
+            keys.push(key);
+        }
+        self.by_warehouse.insert(warehouse, keys);
+    }
+
+    /// Removes a Warehouse.
+    pub fn delete(&mut self, warehouse: &WarehouseId) {
+        let Some(keys) = self.by_warehouse.remove(warehouse) else {
+            return;
+        };
+        for key in keys {
+            if let Some(entries) = self.by_repository.get_mut(&key) {
+                entries.retain(|entry| &entry.warehouse != warehouse);
+                if entries.is_empty() {
+                    self.by_repository.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The Warehouses in `scope` that subscribe to `repository` with a rule
+    /// that accepts at least one of `tags`, each once, sorted.
+    pub fn matching(
+        &self,
+        repository: &RepoKey,
+        scope: &WarehouseScope,
+        tags: &[String],
+    ) -> Vec<WarehouseId> {
+        let Some(entries) = self.by_repository.get(repository) else {
+            return Vec::new();
+        };
+        let mut found: Vec<WarehouseId> = entries
+            .iter()
+            .filter(|entry| scope.contains(entry.warehouse.namespace()))
+            .filter(|entry| entry.rule.admits_push(tags.iter().map(String::as_str)))
+            .map(|entry| entry.warehouse.clone())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// True when some Warehouse in `scope` subscribes to `repository`,
+    /// whatever its rules.
+    pub fn has_subscribers(&self, repository: &RepoKey, scope: &WarehouseScope) -> bool {
+        self.by_repository.get(repository).is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|entry| scope.contains(entry.warehouse.namespace()))
+        })
+    }
+
+    /// How many Warehouses have at least one indexed subscription.
+    pub fn warehouses(&self) -> usize {
+        self.by_warehouse.len()
+    }
+}
+
+/// The index as the gateway shares it: many readers, one writer (the watch).
+pub type SharedIndex = Arc<std::sync::RwLock<WarehouseIndex>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn subscriptions(value: Value) -> Subscriptions {
+        Subscriptions::from_spec(value.as_array().expect("array"))
+    }
+
+    fn key(image: &str) -> RepoKey {
+        RepoKey::image(image).expect("valid")
+    }
+
+    fn tags(list: &[&str]) -> Vec<String> {
+        list.iter().map(|t| (*t).to_owned()).collect()
+    }
+
+    fn index() -> WarehouseIndex {
+        let mut index = WarehouseIndex::default();
+        index.apply(
+            WarehouseId::new("team-a", "semver"),
+            subscriptions(json!([
+                {"image": {"repoURL": "harbor.example.org/team-a/app", "constraint": "^1.0.0"}},
+                {"git": {"repoURL": "https://github.com/example/app.git"}},
+            ])),
+        );
+        index.apply(
+            WarehouseId::new("team-a", "chart"),
+            subscriptions(json!([
+                {"chart": {"repoURL": "oci://harbor.example.org/team-a/app"}},
+            ])),
+        );
+        index.apply(
+            WarehouseId::new("team-b", "other-ns"),
+            subscriptions(json!([
+                {"image": {"repoURL": "harbor.example.org/team-a/app"}},
+            ])),
+        );
+        index
+    }
+
+    #[test]
+    fn matching_respects_repository_scope_and_rules() {
+        let index = index();
+        let repo = key("harbor.example.org/team-a/app:1.2.3");
+        let team_a = WarehouseScope::Namespace("team-a".into());
+        assert_eq!(
+            index.matching(&repo, &team_a, &tags(&["1.2.3"])),
+            [
+                WarehouseId::new("team-a", "chart"),
+                WarehouseId::new("team-a", "semver")
+            ]
+        );
+        assert_eq!(
+            index.matching(&repo, &team_a, &tags(&["2.0.0"])),
+            [WarehouseId::new("team-a", "chart")]
+        );
+        assert_eq!(
+            index
+                .matching(&repo, &WarehouseScope::AllNamespaces, &tags(&["1.0.0"]))
+                .len(),
+            3
+        );
+        assert!(
+            index
+                .matching(
+                    &key("harbor.example.org/team-a/other"),
+                    &team_a,
+                    &tags(&["1.0.0"])
+                )
+                .is_empty()
+        );
+        assert!(index.has_subscribers(&repo, &team_a));
+        assert!(!index.has_subscribers(&repo, &WarehouseScope::Namespace("team-c".into())));
+        let git = RepoKey::git("git@github.com:example/app").expect("valid");
+        assert_eq!(
+            index.matching(&git, &team_a, &[]),
+            [WarehouseId::new("team-a", "semver")]
+        );
+    }
+
+    #[test]
+    fn apply_replaces_and_delete_removes() {
+        let mut index = index();
+        let repo = key("harbor.example.org/team-a/app");
+        let team_a = WarehouseScope::Namespace("team-a".into());
+        index.apply(
+            WarehouseId::new("team-a", "semver"),
+            subscriptions(json!([{"image": {"repoURL": "harbor.example.org/team-a/elsewhere"}}])),
+        );
+        assert_eq!(
+            index.matching(&repo, &team_a, &tags(&["1.0.0"])),
+            [WarehouseId::new("team-a", "chart")]
+        );
+        index.delete(&WarehouseId::new("team-a", "chart"));
+        assert!(index.matching(&repo, &team_a, &tags(&["1.0.0"])).is_empty());
+        assert!(!index.has_subscribers(&repo, &team_a));
+        assert_eq!(index.warehouses(), 2);
+        index.apply(
+            WarehouseId::new("team-a", "semver"),
+            Subscriptions::default(),
+        );
+        assert_eq!(index.warehouses(), 1);
+    }
+
+    #[test]
+    fn one_warehouse_with_two_matching_subscriptions_is_listed_once() {
+        let mut index = WarehouseIndex::default();
+        index.apply(
+            WarehouseId::new("ns", "both"),
+            subscriptions(json!([
+                {"image": {"repoURL": "registry.example.org/app"}},
+                {"chart": {"repoURL": "oci://registry.example.org/app"}},
+            ])),
+        );
+        let found = index.matching(
+            &key("registry.example.org/app"),
+            &WarehouseScope::AllNamespaces,
+            &tags(&["1.0.0"]),
+        );
+        assert_eq!(found, [WarehouseId::new("ns", "both")]);
+    }
+
+    #[test]
+    fn unusable_subscriptions_are_reported() {
+        let subs = subscriptions(json!([
+            {"image": {"repoURL": "bad//ref"}},
+            {"image": {"repoURL": "ok.example.org/app", "allowTagsRegexes": ["("]}},
+            {"image": {}},
+            {"unknownKind": {"repoURL": "x"}},
+        ]));
+        assert_eq!(subs.len(), 1);
+        assert_eq!(subs.warnings.len(), 2);
+        assert!(matches!(
+            subs.warnings[0],
+            SubscriptionWarning::BadRepository { index: 0, .. }
+        ));
+        assert!(matches!(
+            subs.warnings[1],
+            SubscriptionWarning::BadRule { index: 1, .. }
+        ));
+    }
+}

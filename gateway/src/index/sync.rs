@@ -1,0 +1,86 @@
+//! Keeps the Warehouse index in step with a watch on Warehouses.
+
+use std::sync::Arc;
+
+use kube::ResourceExt;
+
+use super::{SharedIndex, Subscriptions, WarehouseId, WarehouseIndex};
+use crate::kargo::Warehouse;
+use crate::metrics::Metrics;
+use crate::watch::WatchHandler;
+
+/// Applies Warehouse events to the shared index. A re-list builds a new
+/// index on the side and swaps it in at the end, so Warehouses deleted while
+/// the watch was down disappear and readers never see a partial list.
+#[derive(Debug)]
+pub struct IndexHandler {
+    index: SharedIndex,
+    relisted: Option<WarehouseIndex>,
+    metrics: Arc<Metrics>,
+}
+
+impl IndexHandler {
+    /// A handler writing into `index`.
+    pub fn new(index: SharedIndex, metrics: Arc<Metrics>) -> Self {
+        Self {
+            index,
+            relisted: None,
+            metrics,
+        }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, WarehouseIndex> {
+        self.index.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn update_gauge(&self, index: &WarehouseIndex) {
+        self.metrics
+            .indexed_warehouses
+            .set(i64::try_from(index.warehouses()).unwrap_or(i64::MAX));
+    }
+}
+
+fn parse(warehouse: &Warehouse) -> (WarehouseId, Subscriptions) {
+    let id = WarehouseId::new(
+        &warehouse.namespace().unwrap_or_default(),
+        &warehouse.name_any(),
+    );
+    let subscriptions = Subscriptions::from_spec(&warehouse.spec.subscriptions);
+    for warning in &subscriptions.warnings {
+        tracing::warn!(warehouse = %id, %warning, "Warehouse subscription not fully usable");
+    }
+    (id, subscriptions)
+}
+
+impl WatchHandler<Warehouse> for IndexHandler {
+    fn apply(&mut self, object: Warehouse) {
+        let (id, subscriptions) = parse(&object);
+        let mut index = self.write();
+        index.apply(id, subscriptions);
+        self.update_gauge(&index);
+    }
+
+    fn delete(&mut self, object: Warehouse) {
+        let (id, _) = parse(&object);
+        let mut index = self.write();
+        index.delete(&id);
+        self.update_gauge(&index);
+    }
+
+    fn relist_start(&mut self) {
+        self.relisted = Some(WarehouseIndex::default());
+    }
+
+    fn relist_apply(&mut self, object: Warehouse) {
+        let (id, subscriptions) = parse(&object);
+        self.relisted
+            .get_or_insert_with(WarehouseIndex::default)
+            .apply(id, subscriptions);
+    }
+
+    fn relist_done(&mut self) {
+        let fresh = self.relisted.take().unwrap_or_default();
+        self.update_gauge(&fresh);
+        *self.write() = fresh;
+    }
+}

@@ -1,0 +1,94 @@
+//! Readiness: the gateway is ready once every watch has synced and the API
+//! server is reachable. A watch that fails (API server down) makes it
+//! unready until the API server answers again.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Shared readiness state.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    /// Per watched resource: has its initial list completed?
+    synced: Mutex<BTreeMap<&'static str, bool>>,
+    /// Cleared by a failing watch, set again by a successful API call.
+    api_reachable: AtomicBool,
+}
+
+impl Readiness {
+    /// Readiness waiting for the named watches.
+    pub fn new(watches: &[&'static str]) -> Self {
+        Self {
+            synced: Mutex::new(watches.iter().map(|w| (*w, false)).collect()),
+            api_reachable: AtomicBool::new(true),
+        }
+    }
+
+    fn synced(&self) -> std::sync::MutexGuard<'_, BTreeMap<&'static str, bool>> {
+        self.synced.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The watch of `resource` completed a (re-)list.
+    pub fn mark_synced(&self, resource: &'static str) {
+        self.synced().insert(resource, true);
+        self.api_reachable.store(true, Ordering::Relaxed);
+    }
+
+    /// A watch failed: the API server may be gone.
+    pub fn mark_api_unreachable(&self) {
+        self.api_reachable.store(false, Ordering::Relaxed);
+    }
+
+    /// The API server answered.
+    pub fn mark_api_reachable(&self) {
+        self.api_reachable.store(true, Ordering::Relaxed);
+    }
+
+    /// True when the API server was last seen unreachable.
+    pub fn api_unreachable(&self) -> bool {
+        !self.api_reachable.load(Ordering::Relaxed)
+    }
+
+    /// `Ok` when ready; otherwise what is missing, for `/readyz`'s body.
+    pub fn check(&self) -> Result<(), String> {
+        let waiting: Vec<&str> = self
+            .synced()
+            .iter()
+            .filter(|(_, synced)| !**synced)
+            .map(|(name, _)| *name)
+            .collect();
+        match (waiting.is_empty(), self.api_unreachable()) {
+            (true, false) => Ok(()),
+            (true, true) => Err("Kubernetes API server unreachable".to_owned()),
+            (false, _) => Err(format!(
+                "waiting for the initial list of: {}",
+                waiting.join(", ")
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_after_every_watch_synced_and_while_the_api_answers() {
+        let readiness = Readiness::new(&["warehouses", "secrets"]);
+        assert_eq!(
+            readiness.check(),
+            Err("waiting for the initial list of: secrets, warehouses".to_owned())
+        );
+        readiness.mark_synced("warehouses");
+        assert!(readiness.check().is_err());
+        readiness.mark_synced("secrets");
+        assert_eq!(readiness.check(), Ok(()));
+        readiness.mark_api_unreachable();
+        assert_eq!(
+            readiness.check(),
+            Err("Kubernetes API server unreachable".to_owned())
+        );
+        readiness.mark_api_reachable();
+        assert_eq!(readiness.check(), Ok(()));
+    }
+}

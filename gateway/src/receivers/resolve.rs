@@ -1,0 +1,404 @@
+//! Turns the `spec.webhookReceivers` of one ProjectConfig or ClusterConfig
+//! into live receivers, or into the problem that keeps each one from working.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+
+use kargo_webhook_provider::{Credentials, Provider, Registry, SecretValue};
+
+use super::token::{Scope, Token, TokenInputs};
+use crate::kargo::WebhookReceiverConfig;
+use crate::ratelimit::{RateLimit, RateLimiter};
+
+/// The ProjectConfig or ClusterConfig a receiver is declared in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Owner {
+    /// Project or cluster.
+    pub scope: Scope,
+    /// The ProjectConfig's namespace; empty for the ClusterConfig.
+    pub namespace: String,
+    /// The object's name.
+    pub name: String,
+}
+
+impl fmt::Display for Owner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.scope {
+            Scope::Project => write!(f, "{}/{}", self.namespace, self.name),
+            Scope::Cluster => write!(f, "{}", self.name),
+        }
+    }
+}
+
+/// Which Warehouses a receiver may refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarehouseScope {
+    /// Only those in this namespace (a project receiver).
+    Namespace(String),
+    /// Every namespace (a cluster receiver).
+    AllNamespaces,
+}
+
+impl WarehouseScope {
+    /// True when a Warehouse in `namespace` is in scope.
+    pub fn contains(&self, namespace: &str) -> bool {
+        match self {
+            Self::Namespace(own) => own == namespace,
+            Self::AllNamespaces => true,
+        }
+    }
+}
+
+/// A receiver that is set up and reachable at its path.
+pub struct Receiver {
+    /// Where it is declared.
+    pub owner: Owner,
+    /// Its name in the spec.
+    pub name: String,
+    /// The provider that checks and parses its deliveries.
+    pub provider: &'static dyn Provider,
+    /// The credentials prepared from its Secret.
+    pub credentials: Credentials,
+    /// The last URL segment.
+    pub token: Token,
+    /// The Warehouses it may refresh.
+    pub scope: WarehouseScope,
+    /// Its delivery rate limit.
+    pub limiter: RateLimiter,
+}
+
+impl Receiver {
+    /// `namespace/name` of the owner plus the receiver's name, for logs.
+    /// Holds no secret: the token is not part of it.
+    pub fn log_name(&self) -> String {
+        format!("{}#{}", self.owner, self.name)
+    }
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("owner", &self.owner)
+            .field("name", &self.name)
+            .field("provider", &self.provider.name())
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a receiver could not be set up. Each problem has its own condition
+/// reason, so that alerts and `kubectl` users can tell them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiverProblem {
+    /// The entry names no provider.
+    NoProvider,
+    /// The entry names more than one provider.
+    MultipleProviders(Vec<String>),
+    /// The entry names a provider this gateway was not built with.
+    UnknownProvider(String),
+    /// The provider field has no `secretRef.name`.
+    NoSecretRef,
+    /// The referenced Secret does not exist (or lacks the watched label).
+    SecretNotFound {
+        /// Namespace the Secret was looked up in.
+        namespace: String,
+        /// The Secret's name.
+        name: String,
+    },
+    /// The Secret lacks a key the provider needs.
+    SecretKeyMissing {
+        /// The Secret's name.
+        secret: String,
+        /// The missing key.
+        key: &'static str,
+    },
+    /// The name is empty or longer than 253 characters.
+    InvalidName,
+    /// An earlier entry of the same list has this name.
+    DuplicateName,
+}
+
+impl ReceiverProblem {
+    /// The condition reason, in Kubernetes' CamelCase convention.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::NoProvider => "NoProvider",
+            Self::MultipleProviders(_) => "MultipleProviders",
+            Self::UnknownProvider(_) => "UnknownProvider",
+            Self::NoSecretRef => "NoSecretRef",
+            Self::SecretNotFound { .. } => "SecretNotFound",
+            Self::SecretKeyMissing { .. } => "SecretKeyMissing",
+            Self::InvalidName => "InvalidName",
+            Self::DuplicateName => "DuplicateName",
+        }
+    }
+}
+
+impl fmt::Display for ReceiverProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoProvider => f.write_str("names no provider"),
+            Self::MultipleProviders(names) => {
+                write!(f, "names more than one provider ({})", names.join(", "))
+            }
+            Self::UnknownProvider(name) => {
+                write!(f, "provider {name:?} is not served by this gateway")
+            }
+            Self::NoSecretRef => f.write_str("has no secretRef.name"),
+            Self::SecretNotFound { namespace, name } => write!(
+                f,
+                "Secret {namespace}/{name} not found (it must exist and carry the label the gateway watches)"
+            ),
+            Self::SecretKeyMissing { secret, key } => {
+                write!(f, "Secret {secret} has no key {key:?}")
+            }
+            Self::InvalidName => f.write_str("name must be 1 to 253 characters"),
+            Self::DuplicateName => f.write_str("name is used by an earlier receiver"),
+        }
+    }
+}
+
+/// The outcome for one `spec.webhookReceivers[]` entry, in spec order.
+#[derive(Debug, Clone)]
+pub struct ReceiverResult {
+    /// The entry's name.
+    pub name: String,
+    /// The live receiver or what is wrong with it.
+    pub state: Result<Arc<Receiver>, ReceiverProblem>,
+}
+
+/// The Secret data the gateway keeps: per key, the value.
+pub type SecretData = BTreeMap<String, SecretValue>;
+
+/// What a resolution needs besides the entries themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct ResolveContext<'a> {
+    /// The providers linked into this gateway.
+    pub registry: &'a Registry,
+    /// Namespace holding the Secrets of ClusterConfig receivers.
+    pub cluster_secrets_namespace: &'a str,
+    /// The delivery rate limit of each receiver.
+    pub rate_limit: RateLimit,
+}
+
+/// Resolves every entry of one object's `spec.webhookReceivers`.
+pub fn resolve(
+    owner: &Owner,
+    entries: &[WebhookReceiverConfig],
+    context: ResolveContext<'_>,
+    secret: &dyn Fn(&str, &str) -> Option<Arc<SecretData>>,
+) -> Vec<ReceiverResult> {
+    let mut seen = HashSet::new();
+    entries
+        .iter()
+        .map(|entry| {
+            let state = if entry.name.is_empty() || entry.name.len() > 253 {
+                Err(ReceiverProblem::InvalidName)
+            } else if !seen.insert(entry.name.as_str()) {
+                Err(ReceiverProblem::DuplicateName)
+            } else {
+                resolve_one(owner, entry, context, secret).map(Arc::new)
+            };
+            ReceiverResult {
+                name: entry.name.clone(),
+                state,
+            }
+        })
+        .collect()
+}
+
+fn resolve_one(
+    owner: &Owner,
+    entry: &WebhookReceiverConfig,
+    context: ResolveContext<'_>,
+    secret: &dyn Fn(&str, &str) -> Option<Arc<SecretData>>,
+) -> Result<Receiver, ReceiverProblem> {
+    let (provider_name, provider_config) = match entry.providers.len() {
+        0 => return Err(ReceiverProblem::NoProvider),
+        1 => entry
+            .providers
+            .iter()
+            .next()
+            .ok_or(ReceiverProblem::NoProvider)?,
+        _ => {
+            let names = entry.providers.keys().cloned().collect();
+            return Err(ReceiverProblem::MultipleProviders(names));
+        }
+    };
+    let provider = context
+        .registry
+        .get(provider_name)
+        .ok_or_else(|| ReceiverProblem::UnknownProvider(provider_name.clone()))?;
+    let secret_name =
+        WebhookReceiverConfig::secret_name(provider_config).ok_or(ReceiverProblem::NoSecretRef)?;
+    let (secret_namespace, scope) = match owner.scope {
+        Scope::Project => (
+            owner.namespace.as_str(),
+            WarehouseScope::Namespace(owner.namespace.clone()),
+        ),
+        Scope::Cluster => (
+            context.cluster_secrets_namespace,
+            WarehouseScope::AllNamespaces,
+        ),
+    };
+    let data =
+        secret(secret_namespace, secret_name).ok_or_else(|| ReceiverProblem::SecretNotFound {
+            namespace: secret_namespace.to_owned(),
+            name: secret_name.to_owned(),
+        })?;
+    let credentials = Credentials::from_lookup(provider.secret_keys(), |key| {
+        data.get(key).map(SecretValue::expose)
+    })
+    .map_err(|missing| ReceiverProblem::SecretKeyMissing {
+        secret: secret_name.to_owned(),
+        key: missing.key,
+    })?;
+    let secrets: Vec<(&str, &SecretValue)> = provider
+        .secret_keys()
+        .iter()
+        .filter_map(|spec| data.get(spec.key).map(|value| (spec.key, value)))
+        .collect();
+    let token = Token::derive(&TokenInputs {
+        scope: owner.scope,
+        namespace: secret_namespace,
+        receiver: &entry.name,
+        provider: provider.name(),
+        secrets: &secrets,
+    });
+    Ok(Receiver {
+        owner: owner.clone(),
+        name: entry.name.clone(),
+        provider,
+        credentials,
+        token,
+        scope,
+        limiter: RateLimiter::new(context.rate_limit),
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::test_support::{entries, secrets, test_registry};
+
+    fn project() -> Owner {
+        Owner {
+            scope: Scope::Project,
+            namespace: "team-a".into(),
+            name: "team-a".into(),
+        }
+    }
+
+    fn run(owner: &Owner, spec: serde_json::Value) -> Vec<ReceiverResult> {
+        let registry = test_registry();
+        let store = secrets(&[
+            ("team-a", "harbor-secret", &[("auth-header", "Bearer a")]),
+            ("team-a", "no-key", &[("token", "x")]),
+            (
+                "kargo-system-resources",
+                "cluster-secret",
+                &[("auth-header", "Bearer c")],
+            ),
+        ]);
+        let context = ResolveContext {
+            registry: &registry,
+            cluster_secrets_namespace: "kargo-system-resources",
+            rate_limit: RateLimit::UNLIMITED,
+        };
+        resolve(owner, &entries(spec), context, &|ns, name| {
+            store.get(&(ns.to_owned(), name.to_owned())).cloned()
+        })
+    }
+
+    fn problems(results: &[ReceiverResult]) -> Vec<Option<ReceiverProblem>> {
+        results
+            .iter()
+            .map(|r| r.state.as_ref().err().cloned())
+            .collect()
+    }
+
+    #[test]
+    fn each_problem_is_reported_and_good_siblings_work() {
+        let results = run(
+            &project(),
+            serde_json::json!([
+                {"name": "good", "harbor": {"secretRef": {"name": "harbor-secret"}}},
+                {"name": "missing", "harbor": {"secretRef": {"name": "nope"}}},
+                {"name": "nokey", "harbor": {"secretRef": {"name": "no-key"}}},
+                {"name": "none"},
+                {"name": "two", "harbor": {"secretRef": {"name": "harbor-secret"}}, "quay": {}},
+                {"name": "unknown", "quay": {"secretRef": {"name": "harbor-secret"}}},
+                {"name": "noref", "harbor": {}},
+                {"name": "", "harbor": {"secretRef": {"name": "harbor-secret"}}},
+                {"name": "good", "harbor": {"secretRef": {"name": "harbor-secret"}}},
+            ]),
+        );
+        assert_eq!(
+            problems(&results),
+            [
+                None,
+                Some(ReceiverProblem::SecretNotFound {
+                    namespace: "team-a".into(),
+                    name: "nope".into()
+                }),
+                Some(ReceiverProblem::SecretKeyMissing {
+                    secret: "no-key".into(),
+                    key: "auth-header"
+                }),
+                Some(ReceiverProblem::NoProvider),
+                Some(ReceiverProblem::MultipleProviders(vec![
+                    "harbor".into(),
+                    "quay".into()
+                ])),
+                Some(ReceiverProblem::UnknownProvider("quay".into())),
+                Some(ReceiverProblem::NoSecretRef),
+                Some(ReceiverProblem::InvalidName),
+                Some(ReceiverProblem::DuplicateName),
+            ]
+        );
+        let good = results[0].state.as_ref().expect("good receiver");
+        assert_eq!(good.scope, WarehouseScope::Namespace("team-a".into()));
+        assert!(
+            good.credentials
+                .header("auth-header")
+                .is_some_and(|h| h.matches(b"Bearer a"))
+        );
+    }
+
+    #[test]
+    fn cluster_receivers_read_secrets_from_the_configured_namespace() {
+        let owner = Owner {
+            scope: Scope::Cluster,
+            namespace: String::new(),
+            name: "cluster".into(),
+        };
+        let results = run(
+            &owner,
+            serde_json::json!([
+                {"name": "c", "harbor": {"secretRef": {"name": "cluster-secret"}}},
+                {"name": "p", "harbor": {"secretRef": {"name": "harbor-secret"}}},
+            ]),
+        );
+        let receiver = results[0].state.as_ref().expect("cluster receiver");
+        assert_eq!(receiver.scope, WarehouseScope::AllNamespaces);
+        assert!(receiver.scope.contains("any-namespace"));
+        assert_eq!(
+            results[1].state.as_ref().err(),
+            Some(&ReceiverProblem::SecretNotFound {
+                namespace: "kargo-system-resources".into(),
+                name: "harbor-secret".into()
+            })
+        );
+    }
+
+    #[test]
+    fn problem_messages_name_what_is_wrong_without_secret_values() {
+        let missing = ReceiverProblem::SecretKeyMissing {
+            secret: "s".into(),
+            key: "auth-header",
+        };
+        assert_eq!(missing.to_string(), "Secret s has no key \"auth-header\"");
+        assert_eq!(missing.reason(), "SecretKeyMissing");
+    }
+}

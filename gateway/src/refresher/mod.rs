@@ -1,0 +1,266 @@
+//! The refresher: asks Kargo to look again at a Warehouse by writing a new,
+//! unique value into its `kargo.akuity.io/refresh` annotation, and coalesces
+//! bursts so that a storm of pushes costs few patches without losing any.
+//!
+//! Per Warehouse, at most one patch is in flight and at most one follow-up
+//! is queued. A delivery joins the queued patch if there is one (it has not
+//! been sent yet, so it will be sent after the delivery arrived), or queues
+//! it. A delivery is answered when the patch it joined has been sent and has
+//! succeeded: that patch's send time is after the delivery's arrival, which
+//! is the invariant the tests check.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::index::WarehouseId;
+
+pub mod kube_patcher;
+pub mod token;
+
+pub use kube_patcher::KubePatcher;
+
+/// Why a refresh patch did not land.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatchError {
+    /// The Warehouse no longer exists: nothing to refresh, nothing to retry.
+    #[error("Warehouse not found")]
+    NotFound,
+    /// The API server refused or could not be reached; worth retrying.
+    #[error("Kubernetes API error: {0}")]
+    Api(String),
+    /// The refresher stopped before the patch was sent (shutdown).
+    #[error("refresher stopped")]
+    Stopped,
+}
+
+/// The outcome of one refresh as a delivery sees it.
+pub type PatchResult = Result<(), PatchError>;
+
+/// Sends one refresh patch. The production implementation talks to the API
+/// server; tests can count and time patches.
+pub trait Patcher: Send + Sync + 'static {
+    /// Writes `token` into the Warehouse's refresh annotation.
+    fn patch<'a>(
+        &'a self,
+        warehouse: &'a WarehouseId,
+        token: &'a str,
+    ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>>;
+}
+
+/// Counters the refresher reports; the gateway wires them to metrics.
+pub trait RefreshObserver: Send + Sync + 'static {
+    /// A patch finished with `result`.
+    fn patched(&self, result: &PatchResult);
+    /// A delivery joined a patch that another delivery had already queued.
+    fn coalesced(&self);
+}
+
+/// An observer that records nothing.
+#[derive(Debug, Default)]
+pub struct NoObserver;
+
+impl RefreshObserver for NoObserver {
+    fn patched(&self, _: &PatchResult) {}
+    fn coalesced(&self) {}
+}
+
+/// How failed patches are retried after the deliveries waiting for them have
+/// been told: the refresh goes on in the background.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first failed attempt.
+    pub retries: u32,
+    /// Delay before the first retry; doubled each time.
+    pub first_delay: Duration,
+    /// Upper bound of the delay.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            retries: 5,
+            first_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+type Waiter = oneshot::Sender<PatchResult>;
+
+#[derive(Default)]
+struct Slot {
+    /// Deliveries waiting for the next patch, which has not been sent yet.
+    queued: Option<Vec<Waiter>>,
+    /// A task is sending patches for this Warehouse.
+    busy: bool,
+}
+
+struct Inner {
+    slots: Mutex<HashMap<WarehouseId, Slot>>,
+    patcher: Arc<dyn Patcher>,
+    observer: Arc<dyn RefreshObserver>,
+    tokens: token::TokenSource,
+    retry: RetryPolicy,
+    coalesce: bool,
+    in_flight: AtomicU64,
+    /// Patches run on the runtime that created the refresher, not on the
+    /// HTTP worker that received the delivery: they outlive the request
+    /// (and the worker, during shutdown).
+    runtime: tokio::runtime::Handle,
+}
+
+/// Refreshes Warehouses; cheap to clone.
+#[derive(Clone)]
+pub struct Refresher {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Refresher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refresher")
+            .field("coalesce", &self.inner.coalesce)
+            .field("in_flight", &self.in_flight())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Refresher {
+    /// A refresher sending patches through `patcher`. Must be called within
+    /// a Tokio runtime, which will run the patches.
+    pub fn new(
+        patcher: Arc<dyn Patcher>,
+        observer: Arc<dyn RefreshObserver>,
+        retry: RetryPolicy,
+        coalesce: bool,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                slots: Mutex::new(HashMap::new()),
+                patcher,
+                observer,
+                tokens: token::TokenSource::new(),
+                retry,
+                coalesce,
+                in_flight: AtomicU64::new(0),
+                runtime: tokio::runtime::Handle::current(),
+            }),
+        }
+    }
+
+    /// Refreshes `warehouse`. Resolves once a patch sent after this call has
+    /// landed, or with the error of that patch. The patch itself runs on its
+    /// own task: dropping the returned future (e.g. at a deadline) does not
+    /// cancel it.
+    pub fn refresh(&self, warehouse: WarehouseId) -> impl Future<Output = PatchResult> + use<> {
+        let (tx, rx) = oneshot::channel();
+        if self.inner.coalesce {
+            self.enqueue(warehouse, tx);
+        } else {
+            // Benchmark-only mode: one patch per delivery, no sharing.
+            let inner = Arc::clone(&self.inner);
+            self.inner.runtime.spawn(async move {
+                let result = inner.send_one(&warehouse).await;
+                let _ = tx.send(result);
+            });
+        }
+        async move { rx.await.unwrap_or(Err(PatchError::Stopped)) }
+    }
+
+    /// Patches being sent or retried right now, over all Warehouses.
+    pub fn in_flight(&self) -> u64 {
+        self.inner.in_flight.load(Ordering::Relaxed)
+    }
+
+    fn enqueue(&self, warehouse: WarehouseId, waiter: Waiter) {
+        let mut slots = self.inner.lock_slots();
+        let slot = slots.entry(warehouse.clone()).or_default();
+        match &mut slot.queued {
+            Some(queued) => {
+                queued.push(waiter);
+                self.inner.observer.coalesced();
+            }
+            None => slot.queued = Some(vec![waiter]),
+        }
+        if !slot.busy {
+            slot.busy = true;
+            let inner = Arc::clone(&self.inner);
+            self.inner
+                .runtime
+                .spawn(async move { inner.drain(warehouse).await });
+        }
+    }
+}
+
+impl Inner {
+    fn lock_slots(&self) -> std::sync::MutexGuard<'_, HashMap<WarehouseId, Slot>> {
+        // A panic while holding the lock leaves consistent data (every
+        // mutation is a single step), so a poisoned lock is still usable.
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sends queued patches for one Warehouse until none is queued.
+    async fn drain(self: Arc<Self>, warehouse: WarehouseId) {
+        let mut failures = 0u32;
+        loop {
+            let batch = {
+                let mut slots = self.lock_slots();
+                let Some(slot) = slots.get_mut(&warehouse) else {
+                    return;
+                };
+                match slot.queued.take() {
+                    Some(batch) => batch,
+                    None => {
+                        slots.remove(&warehouse);
+                        return;
+                    }
+                }
+            };
+            // Everyone in `batch` arrived before it was taken, and the patch
+            // (with its token's timestamp) is made after this point.
+            let result = self.send_one(&warehouse).await;
+            for waiter in batch {
+                let _ = waiter.send(result.clone());
+            }
+            match result {
+                Err(PatchError::Api(_)) if failures < self.retry.retries => {
+                    let delay = self
+                        .retry
+                        .first_delay
+                        .saturating_mul(1 << failures.min(16))
+                        .min(self.retry.max_delay);
+                    failures += 1;
+                    tokio::time::sleep(delay).await;
+                    // Keep refreshing even if no delivery waits any more.
+                    self.lock_slots()
+                        .entry(warehouse.clone())
+                        .or_default()
+                        .queued
+                        .get_or_insert_with(Vec::new);
+                }
+                Ok(()) => failures = 0,
+                Err(_) => {}
+            }
+        }
+    }
+
+    async fn send_one(&self, warehouse: &WarehouseId) -> PatchResult {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let token = self.tokens.next();
+        let result = self.patcher.patch(warehouse, &token).await;
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.observer.patched(&result);
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests;
