@@ -31,7 +31,23 @@ pinned_version() {
 k8s_version="$(pinned_version k8s.io/kubernetes)"
 etcd_version="$(pinned_version go.etcd.io/etcd/server/v3)"
 [ -n "$k8s_version" ] && [ -n "$etcd_version" ] || die "go.mod does not pin k8s.io/kubernetes and go.etcd.io/etcd/server/v3"
-pins_hash="$(cat go.mod go.sum | sha256sum | cut -c1-16)"
+
+jobs="${KARGO_WEBHOOK_CONTROLPLANE_JOBS:-2}"
+# -mod=readonly: go.sum is committed, the build must not rewrite it (and a
+# GOFLAGS=-mod=mod from the caller's environment must not either).
+# -buildvcs=false: the binaries must not depend on the state of the checkout.
+go_flags=(-trimpath -mod=readonly -buildvcs=false)
+# A plain `go build` leaves the API server reporting version
+# v0.0.0-master, which clients such as Helm refuse; stamp the pinned release
+# the way Kubernetes' own build does.
+k8s_minor="${k8s_version#v*.}"
+k8s_minor="${k8s_minor%%.*}"
+version_pkg=k8s.io/component-base/version
+apiserver_ldflags="-X ${version_pkg}.gitVersion=${k8s_version} -X ${version_pkg}.gitMajor=1"
+apiserver_ldflags+=" -X ${version_pkg}.gitMinor=${k8s_minor} -X ${version_pkg}.gitTreeState=clean"
+
+# The key covers the pins and the build recipe, so changing either builds anew.
+pins_hash="$(printf '%s\n' "${go_flags[*]}" "$apiserver_ldflags" | cat go.mod go.sum - | sha256sum | cut -c1-16)"
 key="k8s-${k8s_version}-etcd-${etcd_version}-${pins_hash}"
 
 cache_root="${KARGO_WEBHOOK_CONTROLPLANE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kargo-webhook-gateway/controlplane}"
@@ -54,17 +70,11 @@ if [ -f "$marker" ] && [ -x "$bin_dir/etcd" ] && [ -x "$bin_dir/kube-apiserver" 
 fi
 rm -f "$marker"
 
-jobs="${KARGO_WEBHOOK_CONTROLPLANE_JOBS:-2}"
-# -mod=readonly: go.sum is committed, the build must not rewrite it (and a
-# GOFLAGS=-mod=mod from the caller's environment must not either).
-# -buildvcs=false: the binaries must not depend on the state of the checkout.
-go_flags=(-trimpath -mod=readonly -buildvcs=false -p "$jobs")
-
 format_seconds() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # Builds one binary, printing the elapsed time every 30 s while it runs.
 build_one() {
-    local name="$1" package="$2"
+    local name="$1" package="$2" ldflags="$3"
     local started=$SECONDS
     log "building $name ($package) with $jobs jobs; a cold build takes several minutes"
     # Short sleeps, and a check that this script still runs, so that the
@@ -80,7 +90,7 @@ build_one() {
     ) >/dev/null &
     local ticker=$!
     local status=0
-    go build "${go_flags[@]}" -o "$bin_dir/$name.partial" "$package" || status=$?
+    go build "${go_flags[@]}" -p "$jobs" -ldflags="$ldflags" -o "$bin_dir/$name.partial" "$package" || status=$?
     kill "$ticker" 2>/dev/null || true
     wait "$ticker" 2>/dev/null || true
     if [ "$status" -ne 0 ]; then
@@ -92,8 +102,8 @@ build_one() {
 }
 
 total_started=$SECONDS
-build_one etcd ./cmd/etcd
-build_one kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
+build_one etcd ./cmd/etcd ""
+build_one kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$apiserver_ldflags"
 touch "$marker"
 log "control plane binaries ready in $(format_seconds $((SECONDS - total_started))): $bin_dir"
 printf '%s\n' "$bin_dir"
