@@ -1,0 +1,38 @@
+//! A real Kubernetes control plane for the gateway's tests and local run.
+//!
+//! [`ControlPlane`] runs etcd and kube-apiserver (built from source by
+//! `tests/controlplane/build.sh`, pinned by its `go.mod`) on loopback ports,
+//! with RBAC on, two identities ([`Identity::Admin`] and the gateway's
+//! ServiceAccount [`Identity::Gateway`]) and the Kargo CRDs of `config/crd/`.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use kargo_webhook_testenv::ControlPlane;
+//! let control_plane = ControlPlane::shared();
+//! let namespace = control_plane.fresh_namespace("harbor").await;
+//! let client = control_plane.admin_client();
+//! # let _ = (namespace, client);
+//! # }
+//! ```
+//!
+//! Nothing outlives the process that started it: see [`ControlPlane`].
+
+mod binaries;
+mod control_plane;
+mod error;
+mod guardian;
+mod identity;
+mod kubeconfig;
+mod manifests;
+pub mod paths;
+mod ports;
+pub mod process;
+mod readiness;
+mod server_flags;
+mod service_account_key;
+
+pub use binaries::{BIN_DIR_ENV, Binaries};
+pub use control_plane::ControlPlane;
+pub use error::{Error, Result};
+pub use identity::{GATEWAY_NAMESPACE, GATEWAY_SERVICE_ACCOUNT, Identity};
+pub use manifests::{FIELD_MANAGER, Manifest, read_manifests};
