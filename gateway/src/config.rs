@@ -224,8 +224,14 @@ mod tests {
             }
             let long = format!("`--{}`", argument.get_long().expect("long flag"));
             let env = format!("`{}`", argument.get_env().expect("env").to_string_lossy());
-            assert!(doc.contains(&long), "{long} missing from docs/configuration.md");
-            assert!(doc.contains(&env), "{env} missing from docs/configuration.md");
+            assert!(
+                doc.contains(&long),
+                "{long} missing from docs/configuration.md"
+            );
+            assert!(
+                doc.contains(&env),
+                "{env} missing from docs/configuration.md"
+            );
         }
     }
 
