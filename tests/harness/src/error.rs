@@ -85,6 +85,11 @@ pub enum Error {
     /// or its watch failed.
     #[error("{0}")]
     Wait(String),
+
+    /// Helm could not be found, built or run, or the chart did not render
+    /// what the harness needs.
+    #[error("helm: {0}")]
+    Helm(String),
 }
 
 impl Error {

@@ -15,12 +15,17 @@
 //! # }
 //! ```
 //!
+//! [`helm`] renders the gateway's Helm chart and installs its RBAC, so that
+//! [`Identity::Gateway`] has exactly the rights the chart gives the gateway
+//! ([`apply_chart_rbac`]).
+//!
 //! Nothing outlives the process that started it: see [`ControlPlane`].
 
 mod binaries;
 mod control_plane;
 mod error;
 mod guardian;
+pub mod helm;
 mod identity;
 mod kubeconfig;
 mod manifests;
@@ -34,5 +39,6 @@ mod service_account_key;
 pub use binaries::{BIN_DIR_ENV, Binaries};
 pub use control_plane::ControlPlane;
 pub use error::{Error, Result};
+pub use helm::{apply_chart_rbac, helm_binary, render_chart};
 pub use identity::{GATEWAY_NAMESPACE, GATEWAY_SERVICE_ACCOUNT, Identity};
 pub use manifests::{FIELD_MANAGER, Manifest, read_manifests};

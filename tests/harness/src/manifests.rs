@@ -53,17 +53,25 @@ pub fn read_manifests(path: &Path) -> Result<Vec<Manifest>> {
     for file in files {
         let text = std::fs::read_to_string(&file)
             .map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
-        for document in serde_yaml::Deserializer::from_str(&text) {
-            let object = serde_json::Value::deserialize(document).map_err(|e| Error::Manifest {
-                path: file.clone(),
-                reason: e.to_string(),
-            })?;
-            if !object.is_null() {
-                manifests.push(Manifest {
-                    path: file.clone(),
-                    object,
-                });
-            }
+        manifests.extend(parse_manifests(&text, &file)?);
+    }
+    Ok(manifests)
+}
+
+/// Parses every document of the YAML `text`, recording `origin` as each
+/// one's path. Empty documents are skipped.
+pub(crate) fn parse_manifests(text: &str, origin: &Path) -> Result<Vec<Manifest>> {
+    let mut manifests = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(text) {
+        let object = serde_json::Value::deserialize(document).map_err(|e| Error::Manifest {
+            path: origin.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if !object.is_null() {
+            manifests.push(Manifest {
+                path: origin.to_path_buf(),
+                object,
+            });
         }
     }
     Ok(manifests)
@@ -110,9 +118,17 @@ pub(crate) async fn install_crds(client: &kube::Client, dir: &Path) -> Result<Ve
 /// [`read_manifests`]) in order. Namespaced objects without a namespace go
 /// to `default`. Returns `kind/name` (or `kind/namespace/name`) per object.
 pub(crate) async fn apply_manifests(client: &kube::Client, path: &Path) -> Result<Vec<String>> {
+    apply_objects(client, read_manifests(path)?).await
+}
+
+/// Server-side applies `manifests` in order, as [`apply_manifests`] does.
+pub(crate) async fn apply_objects(
+    client: &kube::Client,
+    manifests: Vec<Manifest>,
+) -> Result<Vec<String>> {
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let mut applied = Vec::new();
-    for manifest in read_manifests(path)? {
+    for manifest in manifests {
         let object: DynamicObject =
             serde_json::from_value(manifest.object.clone()).map_err(|e| Error::Manifest {
                 path: manifest.path.clone(),
