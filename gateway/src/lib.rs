@@ -12,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 pub mod providers_linked;
 pub mod ratelimit;
+pub mod rbac;
 pub mod readiness;
 pub mod receivers;
 pub mod refresher;

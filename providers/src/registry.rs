@@ -40,9 +40,24 @@ inventory::collect!(Registration);
 /// Registers a provider with the gateway. Takes a constant expression of a
 /// type implementing [`Provider`], usually a unit struct:
 ///
-/// ```ignore
-/// pub struct Harbor;
-/// kargo_webhook_provider::register_provider!(Harbor);
+/// ```
+/// use kargo_webhook_provider::{Credentials, Delivery, Outcome, Provider, ProviderError, SecretKeySpec};
+///
+/// pub struct Example;
+///
+/// impl Provider for Example {
+///     fn name(&self) -> &'static str {
+///         "example"
+///     }
+///     fn secret_keys(&self) -> &'static [SecretKeySpec] {
+///         &[]
+///     }
+///     fn handle(&self, _: &Delivery<'_>, _: &Credentials) -> Result<Outcome, ProviderError> {
+///         Ok(Outcome::Ignored("an example announces nothing".into()))
+///     }
+/// }
+///
+/// kargo_webhook_provider::register_provider!(Example);
 /// ```
 #[macro_export]
 macro_rules! register_provider {
