@@ -15,7 +15,7 @@ pub mod registry;
 pub mod secret;
 
 pub use delivery::{Delivery, HeaderSource};
-pub use outcome::{Outcome, ProviderError, PushedRepository};
+pub use outcome::{Outcome, ProviderError, PushedRepository, RefreshBuilder};
 pub use provider::Provider;
 pub use reference::{ReferenceError, RepoKey, RepoKind};
 pub use registry::{DuplicateProvider, Registration, Registry};

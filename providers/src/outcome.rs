@@ -1,5 +1,7 @@
 //! What a provider says about one delivery.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::reference::RepoKey;
 
 /// One repository a delivery announces new content for.
@@ -54,17 +56,69 @@ impl Outcome {
     /// Groups pushes by repository, keeping the first-seen order, so that a
     /// delivery with several resources of one repository reports it once.
     pub fn refresh(pushes: impl IntoIterator<Item = PushedRepository>) -> Self {
-        let mut merged: Vec<PushedRepository> = Vec::new();
+        let mut builder = RefreshBuilder::default();
         for push in pushes {
-            match merged.iter_mut().find(|m| m.repository == push.repository) {
-                Some(existing) => {
-                    push.tags.iter().for_each(|t| existing.add_tag(t));
-                    push.digests.iter().for_each(|d| existing.add_digest(d));
-                }
-                None => merged.push(push),
-            }
+            let index = builder.repository(push.repository);
+            push.tags.iter().for_each(|tag| builder.add_tag(index, tag));
+            push.digests
+                .iter()
+                .for_each(|digest| builder.add_digest(index, digest));
         }
-        Self::Refresh(merged)
+        builder.build()
+    }
+}
+
+/// Builds an [`Outcome::Refresh`] from pushes in linear time: repositories
+/// in first-seen order, each tag and digest once. A body with tens of
+/// thousands of resources must not cost quadratic time on a worker thread.
+#[derive(Debug, Default)]
+pub struct RefreshBuilder {
+    merged: Vec<PushedRepository>,
+    by_repository: HashMap<RepoKey, usize>,
+    seen: HashSet<(usize, Pushed)>,
+}
+
+/// A tag or a digest of one repository, for de-duplication.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Pushed {
+    Tag(String),
+    Digest(String),
+}
+
+impl RefreshBuilder {
+    /// The index of `repository`, adding it (with nothing pushed yet) if new.
+    pub fn repository(&mut self, repository: RepoKey) -> usize {
+        if let Some(&index) = self.by_repository.get(&repository) {
+            return index;
+        }
+        let index = self.merged.len();
+        self.by_repository.insert(repository.clone(), index);
+        self.merged.push(PushedRepository::new(repository));
+        index
+    }
+
+    /// Records a tag of the repository at `index`, once.
+    pub fn add_tag(&mut self, index: usize, tag: &str) {
+        if self.seen.insert((index, Pushed::Tag(tag.to_owned()))) {
+            self.merged[index].tags.push(tag.to_owned());
+        }
+    }
+
+    /// Records a digest of the repository at `index`, once.
+    pub fn add_digest(&mut self, index: usize, digest: &str) {
+        if self.seen.insert((index, Pushed::Digest(digest.to_owned()))) {
+            self.merged[index].digests.push(digest.to_owned());
+        }
+    }
+
+    /// True when no repository was added.
+    pub fn is_empty(&self) -> bool {
+        self.merged.is_empty()
+    }
+
+    /// The refresh of every repository added.
+    pub fn build(self) -> Outcome {
+        Outcome::Refresh(self.merged)
     }
 }
 
@@ -166,5 +220,22 @@ mod tests {
         assert_eq!(merged[0].tags, ["v1", "v2"]);
         assert_eq!(merged[0].digests, ["sha256:aa"]);
         assert_eq!(merged[1].repository, other);
+    }
+
+    #[test]
+    fn merging_many_pushes_of_one_repository_keeps_each_tag_once() {
+        let key = RepoKey::image("harbor.example.org/team/app").expect("valid");
+        let pushes = (0..50_000).map(|i| {
+            let mut push = PushedRepository::new(key.clone());
+            push.add_tag(&format!("v{i}"));
+            push.add_tag("latest");
+            push
+        });
+        let Outcome::Refresh(merged) = Outcome::refresh(pushes) else {
+            panic!("refresh expected");
+        };
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].tags.len(), 50_001);
+        assert_eq!(merged[0].tags[..3], ["v0", "latest", "v1"]);
     }
 }

@@ -15,7 +15,6 @@ mod auth;
 mod envelope;
 mod event_type;
 mod format;
-mod merge;
 mod push;
 mod text;
 

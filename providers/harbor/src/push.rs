@@ -1,11 +1,10 @@
 //! A push event's data: the repositories it names and what was pushed.
 
-use kargo_webhook_provider::{Outcome, RepoKey};
+use kargo_webhook_provider::{Outcome, RefreshBuilder, RepoKey};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::artifact_ref::ArtifactRef;
-use crate::merge::MergedPushes;
 use crate::text::Text;
 
 /// `event_data` (Default) or `data` (CloudEvents) of a push. Harbor sends
@@ -41,20 +40,25 @@ pub(crate) fn pushed_repositories(data: Option<&RawValue>) -> Option<Outcome> {
     if resources.is_empty() {
         return Some(Outcome::Refresh(Vec::new()));
     }
-    let mut pushes = MergedPushes::default();
+    let mut pushes = RefreshBuilder::default();
     for resource in &resources {
         let Some(repository) = resource.repository() else {
             continue;
         };
+        let index = pushes.repository(repository);
         // A digest-only push (a multi-arch child, `docker push repo@sha256:...`)
         // puts the digest into `tag`: `ArtifactRef` reports it as a digest.
+        // References that are neither are left out; the repository counts.
         let references = [resource.tag.as_deref(), resource.digest.as_deref()];
-        pushes.add(
-            repository,
-            references.into_iter().flatten().map(ArtifactRef::of),
-        );
+        for reference in references.into_iter().flatten().map(ArtifactRef::of) {
+            match reference {
+                ArtifactRef::Tag(tag) => pushes.add_tag(index, tag),
+                ArtifactRef::Digest(digest) => pushes.add_digest(index, digest),
+                ArtifactRef::Invalid => {}
+            }
+        }
     }
-    (!pushes.is_empty()).then(|| pushes.into_outcome())
+    (!pushes.is_empty()).then(|| pushes.build())
 }
 
 impl Resource<'_> {
