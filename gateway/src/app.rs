@@ -158,6 +158,7 @@ impl Gateway {
                 layout: layout.clone(),
                 leader,
                 metrics: Arc::clone(&metrics),
+                contention: std::collections::HashMap::new(),
             }
             .run(),
         ));

@@ -3,8 +3,9 @@
 //! when it differs from what the object already says, and only while this
 //! replica holds the Lease.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, Patch, PatchParams};
@@ -22,6 +23,64 @@ use crate::metrics::{Metrics, PatchLabels};
 const RESYNC: Duration = Duration::from_secs(60);
 /// How soon a failed status patch is tried again.
 const RETRY: Duration = Duration::from_secs(2);
+/// More patches of one object than this within [`CONTENTION_WINDOW`] mean
+/// another writer keeps replacing the status.
+const CONTENTION_PATCHES: usize = 5;
+const CONTENTION_WINDOW: Duration = Duration::from_secs(60);
+const FIRST_BACKOFF: Duration = Duration::from_secs(60);
+const MAX_BACKOFF: Duration = Duration::from_secs(600);
+
+/// Notices when the gateway keeps re-publishing one object's status because
+/// someone else keeps overwriting it (Kargo's own controller writes
+/// `status.webhookReceivers` too, see docs/install.md), and backs off
+/// instead of fighting in a tight loop.
+#[derive(Debug, Default)]
+pub struct Contention {
+    recent: VecDeque<Instant>,
+    paused_until: Option<Instant>,
+    backoff: Option<Duration>,
+    last_patch: Option<Instant>,
+}
+
+impl Contention {
+    /// True while publishing for this object is paused.
+    pub fn paused(&self, now: Instant) -> bool {
+        self.paused_until.is_some_and(|until| now < until)
+    }
+
+    /// Records a patch at `now`. Returns the pause that starts now if the
+    /// object was patched too often.
+    pub fn record_patch(&mut self, now: Instant) -> Option<Duration> {
+        while self
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > CONTENTION_WINDOW)
+        {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(now);
+        // After a quiet spell longer than the last pause plus a window, the
+        // next contention starts from the first back-off again.
+        let quiet = self.backoff.unwrap_or_default() + CONTENTION_WINDOW;
+        if self
+            .last_patch
+            .replace(now)
+            .is_some_and(|last| now.duration_since(last) > quiet)
+        {
+            self.backoff = None;
+        }
+        if self.recent.len() <= CONTENTION_PATCHES {
+            return None;
+        }
+        let backoff = self
+            .backoff
+            .map_or(FIRST_BACKOFF, |b| (b * 2).min(MAX_BACKOFF));
+        self.backoff = Some(backoff);
+        self.paused_until = Some(now + backoff);
+        self.recent.clear();
+        Some(backoff)
+    }
+}
 
 /// The status publisher.
 pub struct StatusPublisher {
@@ -37,6 +96,8 @@ pub struct StatusPublisher {
     pub leader: watch::Receiver<bool>,
     /// Status update counters.
     pub metrics: Arc<Metrics>,
+    /// Per object: how often its status was patched lately.
+    pub contention: HashMap<super::resolve::Owner, Contention>,
 }
 
 impl std::fmt::Debug for StatusPublisher {
@@ -73,11 +134,15 @@ impl StatusPublisher {
     }
 
     /// Patches every status that differs. False if any patch failed.
-    pub async fn publish_all(&self) -> bool {
+    pub async fn publish_all(&mut self) -> bool {
         let table = self.table.load_full();
         let now = Time(k8s_openapi::jiff::Timestamp::now());
         let mut all_ok = true;
         for owner in table.owners() {
+            let contention = self.contention.entry(owner.owner.clone()).or_default();
+            if contention.paused(Instant::now()) {
+                continue;
+            }
             let current = {
                 let sources = self.sources.lock();
                 match sources.configs.get(&owner.owner) {
@@ -88,6 +153,25 @@ impl StatusPublisher {
             };
             let desired = desired_status(owner, &self.layout, current.as_ref(), &now);
             if current.as_ref() == Some(&desired) {
+                continue;
+            }
+            if let Some(pause) = self
+                .contention
+                .entry(owner.owner.clone())
+                .or_default()
+                .record_patch(Instant::now())
+            {
+                tracing::warn!(
+                    owner = %owner.owner,
+                    pause_seconds = pause.as_secs(),
+                    "another writer keeps replacing this object's status.webhookReceivers \
+                     (is Kargo's own webhook receiver handling still on? see docs/install.md); \
+                     pausing status publishing for it"
+                );
+                self.metrics
+                    .status_updates
+                    .get_or_create(&PatchLabels { result: "paused" })
+                    .inc();
                 continue;
             }
             let result = self.patch(&owner.owner, &desired).await;
@@ -130,5 +214,60 @@ impl StatusPublisher {
                     .map(drop)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_few_patches_are_fine() {
+        let mut contention = Contention::default();
+        let start = Instant::now();
+        for i in 0..CONTENTION_PATCHES as u64 {
+            assert_eq!(
+                contention.record_patch(start + Duration::from_secs(i)),
+                None
+            );
+        }
+        assert!(!contention.paused(start + Duration::from_secs(10)));
+        // Spread out over time, any number is fine.
+        for i in 1..50u64 {
+            assert_eq!(
+                contention.record_patch(start + Duration::from_secs(61 * i)),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn a_tight_loop_pauses_with_growing_backoff() {
+        let mut contention = Contention::default();
+        let start = Instant::now();
+        let mut now = start;
+        let mut pauses = Vec::new();
+        for _ in 0..4 {
+            let pause = loop {
+                now += Duration::from_millis(200);
+                if let Some(pause) = contention.record_patch(now) {
+                    break pause;
+                }
+            };
+            assert!(contention.paused(now));
+            assert!(!contention.paused(now + pause));
+            pauses.push(pause.as_secs());
+            now += pause;
+        }
+        assert_eq!(pauses, [60, 120, 240, 480]);
+        // A long quiet spell resets the back-off.
+        now += Duration::from_secs(3600);
+        let pause = loop {
+            now += Duration::from_millis(200);
+            if let Some(pause) = contention.record_patch(now) {
+                break pause;
+            }
+        };
+        assert_eq!(pause, FIRST_BACKOFF);
     }
 }
