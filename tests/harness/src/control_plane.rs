@@ -1,6 +1,7 @@
 //! The control plane: etcd and kube-apiserver on loopback ports, the Kargo
 //! CRDs installed, clients for the two identities, and the fault switches
-//! (stop/start the API server, pause/resume etcd) for failure tests.
+//! (stop/start the API server, pause/resume etcd, a second API server on
+//! the same etcd) for failure tests.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -17,12 +18,14 @@ use crate::error::{Error, Result};
 use crate::guardian::Guardian;
 use crate::identity::{Identity, Tokens};
 use crate::readiness::{self, Watched};
-use crate::server_flags::Layout;
+use crate::server_flags::{Layout, apiserver_url_on};
 use crate::service_account_key::ServiceAccountKey;
 use crate::{kubeconfig, manifests, paths, ports, process};
 
 const ETCD: &str = "etcd";
 const APISERVER: &str = "apiserver";
+/// The guardian's name for the second API server (lowercase letters only).
+const EXTRA_APISERVER: &str = "extraapiserver";
 
 /// A running etcd + kube-apiserver pair with the Kargo CRDs installed.
 ///
@@ -329,6 +332,39 @@ impl ControlPlane {
         self.wait_until_ready(pid, Instant::now()).await
     }
 
+    /// Starts a second kube-apiserver on the same etcd, certificates and
+    /// tokens, on a port of its own, and waits for its `/readyz`. Changes
+    /// made through it are changes of this control plane; clients of the
+    /// main API server do not see its connections, which is what a test of
+    /// a client that was disconnected while the cluster changed needs (stop
+    /// the main one, change things through this one, start the main one).
+    ///
+    /// It stops when the returned handle is dropped or
+    /// [`stop`](ExtraApiServer::stop)ped, and with the control plane. One
+    /// at a time.
+    pub async fn start_extra_apiserver(&self) -> Result<ExtraApiServer<'_>> {
+        let port = ports::free_loopback_ports(1)?
+            .first()
+            .copied()
+            .ok_or_else(|| Error::Guardian("port allocation returned nothing".into()))?;
+        let url = apiserver_url_on(port);
+        let since = Instant::now();
+        let pid = self.lock_servers().guardian.start(
+            EXTRA_APISERVER,
+            &self.binaries.kube_apiserver,
+            &self.layout.apiserver_args_on(port),
+        )?;
+        let extra = ExtraApiServer {
+            control_plane: self,
+            url,
+            pid,
+            running: true,
+        };
+        self.wait_until_serving(EXTRA_APISERVER, extra.config(Identity::Admin), pid, since)
+            .await?;
+        Ok(extra)
+    }
+
     /// Freezes etcd (SIGSTOP): the API server stays up but every request
     /// that needs storage hangs until [`resume_etcd`](Self::resume_etcd).
     pub fn pause_etcd(&self) -> Result<()> {
@@ -341,14 +377,32 @@ impl ControlPlane {
     }
 
     async fn wait_until_ready(&self, apiserver_pid: u32, since: Instant) -> Result<()> {
+        self.wait_until_serving(
+            APISERVER,
+            self.config(Identity::Admin),
+            apiserver_pid,
+            since,
+        )
+        .await
+    }
+
+    /// Waits for `/readyz` of the API server the guardian knows as `name`,
+    /// reached with `config`.
+    async fn wait_until_serving(
+        &self,
+        name: &str,
+        config: kube::Config,
+        apiserver_pid: u32,
+        since: Instant,
+    ) -> Result<()> {
         // Short timeouts and no retries: the poll loop is the retry.
-        let mut probe_config = self.config(Identity::Admin);
+        let mut probe_config = config;
         probe_config.connect_timeout = Some(Duration::from_secs(2));
         probe_config.read_timeout = Some(Duration::from_secs(5));
         probe_config.default_retry = false;
         let probe_client = kube::Client::try_from(probe_config)
             .map_err(|e| Error::kube("making the readiness client", e))?;
-        let log = self.lock_servers().guardian.log_path(APISERVER);
+        let log = self.lock_servers().guardian.log_path(name);
         let watched = Watched {
             pid: apiserver_pid,
             log: &log,
@@ -369,6 +423,70 @@ impl ControlPlane {
         self.servers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A second kube-apiserver of a [`ControlPlane`], from
+/// [`ControlPlane::start_extra_apiserver`]. Stops when dropped.
+#[derive(Debug)]
+pub struct ExtraApiServer<'a> {
+    control_plane: &'a ControlPlane,
+    url: String,
+    pid: u32,
+    running: bool,
+}
+
+impl ExtraApiServer<'_> {
+    /// `https://127.0.0.1:<port>`: this API server's URL.
+    pub fn server_url(&self) -> &str {
+        &self.url
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The client configuration of `identity` for this API server (the
+    /// control plane's, with this server's URL: same CA, same token).
+    pub fn config(&self, identity: Identity) -> kube::Config {
+        let mut config = self.control_plane.config(identity);
+        // The URL was made by `apiserver_url_on`, so it always parses.
+        if let Ok(uri) = self.url.parse() {
+            config.cluster_url = uri;
+        }
+        config
+    }
+
+    /// A client acting as `identity` on this API server. Call it inside the
+    /// tokio runtime that will use the client.
+    pub fn client(&self, identity: Identity) -> Result<kube::Client> {
+        kube::Client::try_from(self.config(identity))
+            .map_err(|e| Error::kube(format!("making the {} client", identity.short_name()), e))
+    }
+
+    /// Stops it (SIGTERM, SIGKILL after 10 s) and waits until it has exited.
+    pub fn stop(mut self) -> Result<()> {
+        self.stop_now()
+    }
+
+    fn stop_now(&mut self) -> Result<()> {
+        if !self.running {
+            return Ok(());
+        }
+        self.running = false;
+        self.control_plane
+            .lock_servers()
+            .guardian
+            .stop(EXTRA_APISERVER)
+    }
+}
+
+impl Drop for ExtraApiServer<'_> {
+    fn drop(&mut self) {
+        // Errors cannot be reported from drop; the guardian stops it with
+        // the control plane anyway.
+        let _ = self.stop_now();
     }
 }
 

@@ -37,7 +37,7 @@ mod server_flags;
 mod service_account_key;
 
 pub use binaries::{BIN_DIR_ENV, Binaries};
-pub use control_plane::ControlPlane;
+pub use control_plane::{ControlPlane, ExtraApiServer};
 pub use error::{Error, Result};
 pub use helm::{apply_chart_rbac, helm_binary, render_chart};
 pub use identity::{GATEWAY_NAMESPACE, GATEWAY_SERVICE_ACCOUNT, Identity};

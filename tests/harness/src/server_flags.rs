@@ -30,7 +30,7 @@ impl Layout {
 
     /// `https://127.0.0.1:<port>`.
     pub(crate) fn apiserver_url(&self) -> String {
-        format!("https://127.0.0.1:{}", self.apiserver_port)
+        apiserver_url_on(self.apiserver_port)
     }
 
     /// Where the API server writes its self-signed serving certificate.
@@ -64,11 +64,17 @@ impl Layout {
 
     /// kube-apiserver's arguments.
     pub(crate) fn apiserver_args(&self) -> Vec<String> {
+        self.apiserver_args_on(self.apiserver_port)
+    }
+
+    /// kube-apiserver's arguments with another HTTPS port: a second API
+    /// server on the same etcd, certificates and tokens.
+    pub(crate) fn apiserver_args_on(&self, port: u16) -> Vec<String> {
         vec![
             format!("--etcd-servers={}", self.etcd_url()),
             "--bind-address=127.0.0.1".into(),
             "--advertise-address=127.0.0.1".into(),
-            format!("--secure-port={}", self.apiserver_port),
+            format!("--secure-port={port}"),
             flag("--cert-dir", &self.apiserver_cert_dir()),
             "--authorization-mode=RBAC".into(),
             flag("--token-auth-file", &self.token_file),
@@ -85,6 +91,11 @@ impl Layout {
             "--profiling=false".into(),
         ]
     }
+}
+
+/// `https://127.0.0.1:<port>`.
+pub(crate) fn apiserver_url_on(port: u16) -> String {
+    format!("https://127.0.0.1:{port}")
 }
 
 fn flag(name: &str, path: &Path) -> String {

@@ -1,6 +1,7 @@
 //! The fault switches work on a private control plane: the API server stops
 //! and comes back on the same port with the same data; a paused etcd stalls
-//! writes until resumed; stopping removes everything.
+//! writes until resumed; a second API server serves the same data and stops
+//! when asked; stopping removes everything.
 
 use std::time::Duration;
 
@@ -85,6 +86,25 @@ async fn the_apiserver_restarts_on_the_same_port_and_etcd_pauses() {
         .create(&PostParams::default(), &config_map("after-resume"))
         .await
         .expect("writes work again after resume");
+
+    // A second API server on the same etcd: what it writes, the main one
+    // reads; it stops when asked.
+    let extra = control_plane
+        .start_extra_apiserver()
+        .await
+        .expect("starting a second API server");
+    assert_ne!(extra.server_url(), control_plane.server_url());
+    let extra_pid = extra.pid();
+    Api::<ConfigMap>::namespaced(extra.client(Identity::Admin).expect("client"), &namespace)
+        .create(&PostParams::default(), &config_map("through-extra"))
+        .await
+        .expect("writing through the second API server");
+    after
+        .get("through-extra")
+        .await
+        .expect("the main API server reads what the second one wrote");
+    extra.stop().expect("stopping the second API server");
+    assert!(!is_running(extra_pid));
 
     let etcd_pid = control_plane.etcd_pid();
     let apiserver_pid = second_pid;
