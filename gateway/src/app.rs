@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::http::{admin, webhook};
+use crate::http::{admin, server, webhook};
 use crate::index::SharedIndex;
 use crate::index::sync::IndexHandler;
 use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
@@ -191,18 +191,15 @@ impl Gateway {
         } else {
             config.workers
         };
-        let webhook_server = HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(webhook_state.clone()))
-                .configure(webhook::configure)
-        })
-        .workers(workers)
-        .client_request_timeout(config.header_read_timeout)
-        .client_disconnect_timeout(Duration::from_secs(1))
-        .shutdown_timeout(config.shutdown_timeout.as_secs().max(1))
-        .disable_signals()
-        .listen(listener)?
-        .run();
+        let webhook_server = server::webhook_server(
+            webhook_state,
+            listener,
+            server::ServerSettings {
+                workers,
+                header_read_timeout: config.header_read_timeout,
+                shutdown_timeout: config.shutdown_timeout,
+            },
+        )?;
 
         let admin_state = admin::AdminState {
             readiness: Arc::clone(&readiness),

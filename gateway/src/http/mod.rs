@@ -2,4 +2,5 @@
 
 pub mod admin;
 pub mod route;
+pub mod server;
 pub mod webhook;
