@@ -197,6 +197,7 @@ impl Gateway {
             server::ServerSettings {
                 workers,
                 header_read_timeout: config.header_read_timeout,
+                keep_alive: server::KEEP_ALIVE,
                 shutdown_timeout: config.shutdown_timeout,
             },
         )?;

@@ -1,6 +1,7 @@
 //! The two HTTP servers: webhooks on one port, operations on another.
 
 pub mod admin;
+pub mod idle_watch;
 pub mod route;
 pub mod server;
 pub mod webhook;

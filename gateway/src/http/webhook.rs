@@ -11,6 +11,7 @@ use futures::StreamExt;
 use kargo_webhook_provider::{Delivery, HeaderSource};
 use tokio::time::Instant;
 
+use super::idle_watch::ConnectionActivity;
 use super::route::receiver_segments;
 use crate::dispatch::{self, Answer};
 use crate::index::SharedIndex;
@@ -60,6 +61,10 @@ async fn deliver(
     state: web::Data<WebhookState>,
 ) -> HttpResponse {
     let arrived = Instant::now();
+    // While this runs, the connection is not idle (see idle_watch).
+    let _in_delivery = request
+        .conn_data::<ConnectionActivity>()
+        .map(ConnectionActivity::delivery);
     let receiver = lookup(&request, &state);
     let provider = receiver.as_ref().map_or("none", |r| r.provider.name());
     let answer = match &receiver {

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use kargo_webhook_gateway::http::server::{ServerSettings, webhook_server};
+use kargo_webhook_gateway::http::server::{KEEP_ALIVE, ServerSettings, webhook_server};
 use kargo_webhook_gateway::http::webhook::WebhookState;
 use kargo_webhook_gateway::index::{SharedIndex, Subscriptions, WarehouseId};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
@@ -148,6 +148,8 @@ pub struct Options {
     pub header_read_timeout: Duration,
     /// `--body-read-timeout`.
     pub body_read_timeout: Duration,
+    /// The server's keep-alive (production: `server::KEEP_ALIVE`).
+    pub keep_alive: Duration,
     /// `--base-path`.
     pub base_path: &'static str,
     /// Warehouses the in-memory API server has.
@@ -163,6 +165,7 @@ impl Default for Options {
             body_limit: 2 * 1024 * 1024,
             header_read_timeout: Duration::from_secs(5),
             body_read_timeout: Duration::from_secs(2),
+            keep_alive: KEEP_ALIVE,
             base_path: "",
             existing: vec!["nginx-semver", "nginx-any", "nginx-old", "nginx-elsewhere"],
         }
@@ -270,6 +273,7 @@ pub async fn start(options: Options) -> Gateway {
         ServerSettings {
             workers: 1,
             header_read_timeout: options.header_read_timeout,
+            keep_alive: options.keep_alive,
             shutdown_timeout: Duration::from_secs(1),
         },
     )
