@@ -143,9 +143,8 @@ async fn read_body(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(Answer::PayloadTooLarge);
     }
-    let capacity = declared.map_or(8 * 1024, |length| length as usize);
     let read = async {
-        let mut body = Vec::with_capacity(capacity);
+        let mut body = Vec::with_capacity(initial_capacity(declared));
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|_| Answer::BadBody)?;
             if body.len() + chunk.len() > limit {
@@ -158,6 +157,16 @@ async fn read_body(
     tokio::time::timeout(timeout, read)
         .await
         .unwrap_or(Err(Answer::BodyTimeout))
+}
+
+/// The buffer to start a body in. A declared length is only a promise:
+/// reserving all of it up front would let a client that sends a head
+/// with `Content-Length` at the limit, and then nothing, tie up the whole
+/// body limit per connection. Larger bodies grow the buffer as they arrive.
+fn initial_capacity(declared: Option<u64>) -> usize {
+    const DEFAULT: usize = 8 * 1024;
+    const MOST: u64 = 64 * 1024;
+    declared.map_or(DEFAULT, |length| length.min(MOST) as usize)
 }
 
 fn respond(answer: &Answer) -> HttpResponse {
@@ -195,5 +204,18 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
             tracing::warn!(receiver = %name, provider, status, outcome, millis, reason, "delivery")
         }
         _ => tracing::info!(receiver = %name, provider, status, outcome, millis, "delivery"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_declared_length_reserves_at_most_64_kib() {
+        assert_eq!(initial_capacity(None), 8 * 1024);
+        assert_eq!(initial_capacity(Some(100)), 100);
+        assert_eq!(initial_capacity(Some(2 * 1024 * 1024)), 64 * 1024);
+        assert_eq!(initial_capacity(Some(u64::MAX)), 64 * 1024);
     }
 }
