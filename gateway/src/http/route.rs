@@ -2,6 +2,26 @@
 //! receiver URL. Only the exact spelling the gateway publishes matches:
 //! no percent-decoding, no dot segments, no doubled or trailing slashes.
 
+use std::sync::Arc;
+
+use crate::receivers::{Receiver, ReceiverTable};
+
+/// The live receiver at a request's path, if the path is exactly one
+/// the gateway publishes. A query string, even an empty one, makes it
+/// another URL.
+pub fn lookup<'t>(
+    table: &'t ReceiverTable,
+    base_path: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Option<&'t Arc<Receiver>> {
+    if query.is_some() {
+        return None;
+    }
+    let (provider, token) = receiver_segments(base_path, path)?;
+    table.lookup(provider, token)
+}
+
 /// The provider and token of `{base}/{provider}/{token}`, if `path` has
 /// exactly that shape.
 pub fn receiver_segments<'a>(base_path: &str, path: &'a str) -> Option<(&'a str, &'a str)> {

@@ -12,7 +12,7 @@ use kargo_webhook_provider::{Delivery, HeaderSource};
 use tokio::time::Instant;
 
 use super::idle_watch::ConnectionActivity;
-use super::route::receiver_segments;
+use super::route;
 use crate::dispatch::{self, Answer};
 use crate::index::SharedIndex;
 use crate::metrics::{DeliveryLabels, Metrics, ProviderLabels};
@@ -90,12 +90,14 @@ async fn deliver(
 }
 
 fn lookup(request: &HttpRequest, state: &WebhookState) -> Option<Arc<Receiver>> {
-    // A query string makes it another URL than the published one.
-    if request.uri().query().is_some() {
-        return None;
-    }
-    let (provider, token) = receiver_segments(&state.base_path, request.uri().path())?;
-    state.table.load().lookup(provider, token).cloned()
+    let uri = request.uri();
+    route::lookup(
+        &state.table.load(),
+        &state.base_path,
+        uri.path(),
+        uri.query(),
+    )
+    .cloned()
 }
 
 async fn handle(
