@@ -162,13 +162,24 @@ pub async fn act(
         Outcome::Ignored(reason) => return Answer::Ignored(reason),
         Outcome::Refresh(pushes) => pushes,
     };
-    let targets = {
+    let (targets, stale) = {
         let index = index.read().unwrap_or_else(|p| p.into_inner());
         match select_targets(&index, receiver, &pushes) {
-            Ok(targets) => targets,
+            Ok(targets) => (targets, index.is_stale()),
             Err(reason) => return Answer::Ignored(reason.to_owned()),
         }
     };
+    if stale {
+        // The index may miss Warehouses, and a 200 would be a silent loss
+        // for them (Harbor does not send the event again): refresh those it
+        // knows (the patches go on without us) and have the sender retry.
+        for warehouse in targets {
+            drop(refresher.refresh(warehouse));
+        }
+        return Answer::Unavailable {
+            reason: "the gateway is re-reading Warehouses from Kubernetes; the refresh goes on, retry later",
+        };
+    }
     let patches = targets.into_iter().map(|warehouse| {
         let pending = refresher.refresh(warehouse.clone());
         async move { (warehouse, pending.await) }
@@ -197,6 +208,123 @@ pub async fn act(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+
+    use kargo_webhook_provider::RepoKey;
+
+    use crate::index::Subscriptions;
+    use crate::ratelimit::RateLimit;
+    use crate::receivers::resolve::{Owner, ResolveContext, resolve};
+    use crate::receivers::token::Scope;
+    use crate::refresher::{NoObserver, PatchResult, Patcher, RetryPolicy};
+    use crate::test_support::{entries, secrets, test_registry};
+
+    /// Accepts every patch and counts them.
+    #[derive(Default)]
+    struct Accepting(std::sync::atomic::AtomicUsize);
+
+    impl Accepting {
+        fn count(&self) -> usize {
+            self.0.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    impl Patcher for Accepting {
+        fn patch<'a>(
+            &'a self,
+            _: &'a WarehouseId,
+            _: &'a str,
+        ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn receiver() -> Arc<Receiver> {
+        let registry = test_registry();
+        let store = secrets(&[("team-a", "s", &[("auth-header", "Bearer a")])]);
+        let owner = Owner {
+            scope: Scope::Project,
+            namespace: "team-a".into(),
+            name: "team-a".into(),
+        };
+        let results = resolve(
+            &owner,
+            &entries(serde_json::json!([{"name": "r", "harbor": {"secretRef": {"name": "s"}}}])),
+            ResolveContext {
+                registry: &registry,
+                cluster_secrets_namespace: "kargo-system-resources",
+                rate_limit: RateLimit::UNLIMITED,
+            },
+            &|ns, name| store.get(&(ns.to_owned(), name.to_owned())).cloned(),
+        );
+        Arc::clone(results[0].state.as_ref().expect("live receiver"))
+    }
+
+    #[tokio::test]
+    async fn a_stale_index_answers_503_instead_of_a_partial_200() {
+        let repository = "harbor.example.com/library/nginx";
+        let index = SharedIndex::default();
+        {
+            let mut index = index.write().expect("lock");
+            index.apply(
+                WarehouseId::new("team-a", "nginx"),
+                Subscriptions::from_spec(&[serde_json::json!({"image": {"repoURL": repository}})]),
+            );
+            index.mark_stale();
+        }
+        let patcher = Arc::new(Accepting::default());
+        let refresher = Refresher::new(
+            Arc::clone(&patcher) as Arc<dyn Patcher>,
+            Arc::new(NoObserver),
+            RetryPolicy::default(),
+            true,
+        );
+        let push = || {
+            let mut push = PushedRepository::new(RepoKey::image(repository).expect("valid"));
+            push.tags.push("1.27.1".into());
+            Outcome::Refresh(vec![push])
+        };
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let receiver = receiver();
+        let answer = act(push(), &receiver, &index, &refresher, deadline).await;
+        assert_eq!(answer.status(), 503, "{answer:?}");
+        assert!(answer.retry_after().is_some());
+        // What the stale index knows is refreshed all the same.
+        for _ in 0..100 {
+            if patcher.count() == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(patcher.count(), 1);
+        // A push that names no tag needs no index: still a 200.
+        let digest_only = Outcome::Refresh(vec![PushedRepository::new(
+            RepoKey::image(repository).expect("valid"),
+        )]);
+        let ignored = act(digest_only, &receiver, &index, &refresher, deadline).await;
+        assert_eq!(ignored.status(), 200, "{ignored:?}");
+        // Once re-listed, the same push refreshes.
+        {
+            let mut index = index.write().expect("lock");
+            let mut fresh = WarehouseIndex::default();
+            fresh.apply(
+                WarehouseId::new("team-a", "nginx"),
+                Subscriptions::from_spec(&[serde_json::json!({"image": {"repoURL": repository}})]),
+            );
+            *index = fresh;
+        }
+        let answer = act(push(), &receiver, &index, &refresher, deadline).await;
+        assert_eq!(
+            answer,
+            Answer::Refreshed {
+                warehouses: vec![WarehouseId::new("team-a", "nginx")],
+                gone: vec![],
+            }
+        );
+    }
 
     #[test]
     fn answers_map_to_statuses_and_bodies() {

@@ -1,6 +1,6 @@
 //! Readiness: the gateway is ready once every watch has synced and the API
 //! server is reachable. A watch that fails (API server down) makes it
-//! unready until the API server answers again.
+//! unready until that watch has listed its resources again.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Shared readiness state.
 #[derive(Debug, Default)]
 pub struct Readiness {
-    /// Per watched resource: has its initial list completed?
+    /// Per watched resource: has a list completed since the watch last
+    /// failed?
     synced: Mutex<BTreeMap<&'static str, bool>>,
     /// Cleared by a failing watch, set again by a successful API call.
     api_reachable: AtomicBool,
@@ -32,6 +33,12 @@ impl Readiness {
     pub fn mark_synced(&self, resource: &'static str) {
         self.synced().insert(resource, true);
         self.api_reachable.store(true, Ordering::Relaxed);
+    }
+
+    /// The watch of `resource` failed: its view may miss changes until it
+    /// has listed again.
+    pub fn mark_unsynced(&self, resource: &'static str) {
+        self.synced().insert(resource, false);
     }
 
     /// A watch failed: the API server may be gone.
@@ -57,11 +64,13 @@ impl Readiness {
             .filter(|(_, synced)| !**synced)
             .map(|(name, _)| *name)
             .collect();
+        let unreachable = "Kubernetes API server unreachable";
         match (waiting.is_empty(), self.api_unreachable()) {
             (true, false) => Ok(()),
-            (true, true) => Err("Kubernetes API server unreachable".to_owned()),
-            (false, _) => Err(format!(
-                "waiting for the initial list of: {}",
+            (true, true) => Err(unreachable.to_owned()),
+            (false, false) => Err(format!("waiting for the list of: {}", waiting.join(", "))),
+            (false, true) => Err(format!(
+                "{unreachable}; waiting for the list of: {}",
                 waiting.join(", ")
             )),
         }
@@ -77,7 +86,7 @@ mod tests {
         let readiness = Readiness::new(&["warehouses", "secrets"]);
         assert_eq!(
             readiness.check(),
-            Err("waiting for the initial list of: secrets, warehouses".to_owned())
+            Err("waiting for the list of: secrets, warehouses".to_owned())
         );
         readiness.mark_synced("warehouses");
         assert!(readiness.check().is_err());
@@ -89,6 +98,29 @@ mod tests {
             Err("Kubernetes API server unreachable".to_owned())
         );
         readiness.mark_api_reachable();
+        assert_eq!(readiness.check(), Ok(()));
+    }
+
+    #[test]
+    fn a_failed_watch_keeps_it_unready_until_it_listed_again() {
+        let readiness = Readiness::new(&["warehouses", "secrets"]);
+        readiness.mark_synced("warehouses");
+        readiness.mark_synced("secrets");
+        readiness.mark_unsynced("warehouses");
+        readiness.mark_api_unreachable();
+        assert_eq!(
+            readiness.check(),
+            Err(
+                "Kubernetes API server unreachable; waiting for the list of: warehouses".to_owned()
+            )
+        );
+        // The API server answering is not enough: the view may be stale.
+        readiness.mark_api_reachable();
+        assert_eq!(
+            readiness.check(),
+            Err("waiting for the list of: warehouses".to_owned())
+        );
+        readiness.mark_synced("warehouses");
         assert_eq!(readiness.check(), Ok(()));
     }
 }

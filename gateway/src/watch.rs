@@ -1,18 +1,34 @@
 //! Runs a Kubernetes watch and hands its events to a handler, with the
 //! re-list protocol made explicit, back-off on errors, and readiness and
 //! metrics kept up to date.
+//!
+//! A failed watch is never resumed from where it stopped: it starts over
+//! with a list. Resuming is what a plain watcher does, but a resumed watch
+//! that has nothing new to say says nothing, so there would be no moment at
+//! which the gateway knows its view is current again. Starting over costs
+//! one list per failure and gives that moment (the end of the list), which
+//! readiness and the Warehouse index wait for. It also covers a history
+//! compacted while the gateway was away (410 Gone) without a second
+//! back-off.
 
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use kube::api::Api;
-use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use serde::de::DeserializeOwned;
 
 use crate::metrics::{Metrics, WatchLabels};
 use crate::readiness::Readiness;
+
+/// Delay before the first re-list after a failure. Short, because the
+/// gateway answers deliveries 503 while its view may be stale.
+const RELIST_FIRST_DELAY: Duration = Duration::from_millis(250);
+/// Upper bound of the delay, reached after a few consecutive failures
+/// (while the API server stays away).
+const RELIST_MAX_DELAY: Duration = Duration::from_secs(4);
 
 /// What a watch feeds. A re-list (at start, and whenever the watch must
 /// start over) is `relist_start`, `relist_apply` for every object, then
@@ -29,6 +45,9 @@ pub trait WatchHandler<K>: Send + 'static {
     fn relist_apply(&mut self, object: K);
     /// The re-list is complete: objects not seen in it are gone.
     fn relist_done(&mut self);
+    /// The watch failed: until the next `relist_done`, the handler's state
+    /// may miss changes. A re-list follows after a back-off.
+    fn watch_failed(&mut self) {}
 }
 
 /// Watches `api` until the process ends.
@@ -43,32 +62,88 @@ pub async fn run<K, H>(
     K: kube::Resource + Clone + Debug + DeserializeOwned + Send + 'static,
     H: WatchHandler<K>,
 {
-    let mut events = watcher::watcher(api, config).default_backoff().boxed();
+    let mut failures = 0u32;
+    loop {
+        let failure = watch_until_failure(
+            api.clone(),
+            config.clone(),
+            resource,
+            &readiness,
+            &mut handler,
+            &mut failures,
+        )
+        .await;
+        readiness.mark_unsynced(resource);
+        readiness.mark_api_unreachable();
+        handler.watch_failed();
+        metrics
+            .watch_errors
+            .get_or_create(&WatchLabels { resource })
+            .inc();
+        let delay = relist_delay(failures);
+        failures = failures.saturating_add(1);
+        tracing::warn!(
+            resource,
+            error = %failure,
+            retry_ms = delay.as_millis(),
+            "watch failed; re-listing after back-off"
+        );
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Lists, then watches, until the first error, and says what it was.
+/// `failures` goes back to 0 when a list completes.
+async fn watch_until_failure<K, H>(
+    api: Api<K>,
+    config: watcher::Config,
+    resource: &'static str,
+    readiness: &Readiness,
+    handler: &mut H,
+    failures: &mut u32,
+) -> String
+where
+    K: kube::Resource + Clone + Debug + DeserializeOwned + Send + 'static,
+    H: WatchHandler<K>,
+{
+    let mut events = watcher::watcher(api, config).boxed();
     while let Some(event) = events.next().await {
         match event {
-            Ok(Event::Apply(object)) => {
-                readiness.mark_api_reachable();
-                handler.apply(object);
-            }
-            Ok(Event::Delete(object)) => {
-                readiness.mark_api_reachable();
-                handler.delete(object);
-            }
+            Ok(Event::Apply(object)) => handler.apply(object),
+            Ok(Event::Delete(object)) => handler.delete(object),
             Ok(Event::Init) => handler.relist_start(),
             Ok(Event::InitApply(object)) => handler.relist_apply(object),
             Ok(Event::InitDone) => {
                 handler.relist_done();
                 readiness.mark_synced(resource);
+                *failures = 0;
                 tracing::debug!(resource, "watch listed");
             }
-            Err(error) => {
-                readiness.mark_api_unreachable();
-                metrics
-                    .watch_errors
-                    .get_or_create(&WatchLabels { resource })
-                    .inc();
-                tracing::warn!(resource, %error, "watch failed; retrying with back-off");
-            }
+            Err(error) => return error.to_string(),
         }
+    }
+    // A watcher stream does not end; should it, start over as after an error.
+    "the watch stream ended".to_owned()
+}
+
+/// The back-off before re-list number `failures + 1`: doubling from
+/// [`RELIST_FIRST_DELAY`] up to [`RELIST_MAX_DELAY`].
+fn relist_delay(failures: u32) -> Duration {
+    RELIST_FIRST_DELAY
+        .saturating_mul(1 << failures.min(16))
+        .min(RELIST_MAX_DELAY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relist_delay_doubles_up_to_its_bound() {
+        assert_eq!(relist_delay(0), Duration::from_millis(250));
+        assert_eq!(relist_delay(1), Duration::from_millis(500));
+        assert_eq!(relist_delay(3), Duration::from_secs(2));
+        assert_eq!(relist_delay(4), RELIST_MAX_DELAY);
+        assert_eq!(relist_delay(u32::MAX), RELIST_MAX_DELAY);
     }
 }

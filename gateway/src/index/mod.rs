@@ -147,9 +147,24 @@ fn str_field<'a>(object: &'a Value, field: &str) -> Option<&'a str> {
 pub struct WarehouseIndex {
     by_repository: HashMap<RepoKey, Vec<Entry>>,
     by_warehouse: HashMap<WarehouseId, Vec<RepoKey>>,
+    /// Set while the watch feeding the index has not (re-)listed: the index
+    /// may miss Warehouses created or changed meanwhile.
+    stale: bool,
 }
 
 impl WarehouseIndex {
+    /// Marks the index as possibly behind the cluster, until it is replaced
+    /// by a fresh list.
+    pub fn mark_stale(&mut self) {
+        self.stale = true;
+    }
+
+    /// True while the index may miss changes (before the first list, and
+    /// from a watch failure until the next list).
+    pub fn is_stale(&self) -> bool {
+        self.stale
+    }
+
     /// Adds or replaces a Warehouse's subscriptions.
     pub fn apply(&mut self, warehouse: WarehouseId, subscriptions: Subscriptions) {
         self.delete(&warehouse);

@@ -20,8 +20,12 @@ pub struct IndexHandler {
 }
 
 impl IndexHandler {
-    /// A handler writing into `index`.
+    /// A handler writing into `index`, which is stale until the first list.
     pub fn new(index: SharedIndex, metrics: Arc<Metrics>) -> Self {
+        index
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .mark_stale();
         Self {
             index,
             relisted: None,
@@ -82,5 +86,32 @@ impl WatchHandler<Warehouse> for IndexHandler {
         let fresh = self.relisted.take().unwrap_or_default();
         self.update_gauge(&fresh);
         *self.write() = fresh;
+    }
+
+    fn watch_failed(&mut self) {
+        self.relisted = None;
+        self.write().mark_stale();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_is_stale_until_listed_and_again_after_a_watch_failure() {
+        let index = SharedIndex::default();
+        let mut handler = IndexHandler::new(index.clone(), Arc::new(Metrics::new()));
+        let stale = || index.read().expect("lock").is_stale();
+        assert!(stale(), "nothing listed yet");
+        handler.relist_start();
+        handler.relist_done();
+        assert!(!stale());
+        handler.watch_failed();
+        assert!(stale(), "events may have been missed");
+        handler.relist_start();
+        assert!(stale(), "a list in progress is not a list");
+        handler.relist_done();
+        assert!(!stale());
     }
 }
