@@ -15,6 +15,14 @@ use kube::api::{Api, ObjectMeta, PostParams};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+mod etcd;
+mod panics;
+mod watch_gate;
+
+pub use etcd::compact_etcd;
+pub use panics::gateway_panics;
+pub use watch_gate::WatchGate;
+
 /// The external URL every test gateway publishes. Tests send to the
 /// gateway's real address with the published path.
 pub const EXTERNAL_URL: &str = "http://kargo-webhook-gateway.test";
@@ -35,19 +43,36 @@ pub struct RunningGateway {
 }
 
 impl RunningGateway {
-    /// Starts a gateway with `config` as `identity` and waits until it is
-    /// ready. Addresses in `config` should use port 0.
-    pub fn start(control_plane: &'static ControlPlane, identity: Identity, config: Config) -> Self {
+    /// Starts a gateway with `config` as `identity` of `control_plane` (the
+    /// shared one or a private one) and waits until it is ready. Addresses
+    /// in `config` should use port 0.
+    pub fn start(control_plane: &ControlPlane, identity: Identity, config: Config) -> Self {
+        let kube_config = control_plane.config(identity);
+        Self::start_with(
+            move || kube::Client::try_from(kube_config).expect("gateway client"),
+            config,
+        )
+    }
+
+    /// Like [`start`](Self::start), with the client `make_client` makes (on
+    /// the gateway's own runtime, which the client belongs to): a client of
+    /// another API server, or one with a [`WatchGate`].
+    pub fn start_with(
+        make_client: impl FnOnce() -> kube::Client + Send + 'static,
+        config: Config,
+    ) -> Self {
+        panics::watch_gateway_threads();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
+                .thread_name(panics::GATEWAY_THREAD)
                 .enable_all()
                 .build()
                 .expect("gateway runtime");
             runtime.block_on(async move {
-                let client = control_plane.client(identity).expect("gateway client");
+                let client = make_client();
                 let gateway = match Gateway::start(config, client).await {
                     Ok(gateway) => gateway,
                     Err(error) => {
@@ -105,6 +130,25 @@ impl RunningGateway {
         format!("http://{}{path}", self.webhook)
     }
 
+    /// The status `/readyz` answers now.
+    pub async fn readyz(&self) -> u16 {
+        reqwest::get(format!("http://{}/readyz", self.admin))
+            .await
+            .map_or(0, |response| response.status().as_u16())
+    }
+
+    /// The metrics `/metrics` serves now.
+    pub async fn metrics(&self) -> Metrics {
+        let text = reqwest::get(format!("http://{}/metrics", self.admin))
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .unwrap_or_else(|e| panic!("GET /metrics: {e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("reading /metrics: {e}"));
+        Metrics(text)
+    }
+
     /// Stops the gateway gracefully and waits for it.
     pub fn stop(mut self) {
         self.stop_now();
@@ -123,6 +167,30 @@ impl RunningGateway {
 impl Drop for RunningGateway {
     fn drop(&mut self) {
         self.stop_now();
+    }
+}
+
+/// A scrape of the gateway's `/metrics` (OpenMetrics text).
+#[derive(Debug, Clone)]
+pub struct Metrics(pub String);
+
+impl Metrics {
+    /// The value of the sample `name{labels}`, 0 when absent (counters and
+    /// label sets appear only once something was counted). `labels` is the
+    /// exact label text, e.g. `provider="harbor",outcome="refreshed"`, or
+    /// empty for a metric without labels.
+    pub fn value(&self, name: &str, labels: &str) -> f64 {
+        let key = if labels.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{name}{{{labels}}}")
+        };
+        self.0
+            .lines()
+            .filter_map(|line| line.strip_prefix(key.as_str())?.strip_prefix(' '))
+            .filter_map(|value| value.split_whitespace().next()?.parse().ok())
+            .next()
+            .unwrap_or(0.0)
     }
 }
 
