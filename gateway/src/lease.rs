@@ -13,6 +13,9 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{Api, ObjectMeta, PostParams};
 use tokio::sync::watch;
 
+/// How long shutdown waits for the Lease to be released.
+pub const RELEASE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Lease settings.
 #[derive(Debug, Clone)]
 pub struct LeaseConfig {
@@ -75,11 +78,26 @@ impl LeaderElection {
         }
     }
 
-    /// Releases the Lease on shutdown so that another replica takes over at once.
+    /// Releases the Lease on shutdown so that another replica takes over at
+    /// once. Gives up after [`RELEASE_TIMEOUT`]: a stalled API server must
+    /// not hold the exit up (the Lease then expires by itself).
     pub async fn release(&self) {
         if !*self.leader.borrow() {
             return;
         }
+        if tokio::time::timeout(RELEASE_TIMEOUT, self.clear_holder())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                lease = %self.config.name,
+                "Lease not released in time; another replica takes over when it expires"
+            );
+        }
+        self.leader.send_replace(false);
+    }
+
+    async fn clear_holder(&self) {
         if let Ok(mut lease) = self.api.get(&self.config.name).await {
             let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
             if spec.holder_identity.as_deref() == Some(self.config.identity.as_str()) {
@@ -91,7 +109,6 @@ impl LeaderElection {
                     .await;
             }
         }
-        self.leader.send_replace(false);
     }
 
     async fn try_acquire_or_renew(&self) -> Result<bool, kube::Error> {
