@@ -3,12 +3,20 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use kube::api::{Api, Patch, PatchParams};
 
 use super::{PatchError, PatchResult, Patcher};
 use crate::index::WarehouseId;
 use crate::kargo::{REFRESH_ANNOTATION, Warehouse};
+
+/// How long one patch may take. The client has no read timeout of its own
+/// (watches need none), so without this bound a patch stuck on a stalled
+/// API server or a dead connection would hold its Warehouse's refreshes
+/// (every later delivery queues behind it) until the server gives up, or
+/// forever. A timed-out patch counts as an error and is retried.
+pub const PATCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Patches Warehouses through the Kubernetes API.
 #[derive(Clone)]
@@ -40,17 +48,18 @@ impl Patcher for KubePatcher {
             let body = serde_json::json!({
                 "metadata": {"annotations": {REFRESH_ANNOTATION: token}}
             });
-            match api
-                .patch_metadata(
-                    warehouse.name(),
-                    &PatchParams::default(),
-                    &Patch::Merge(&body),
-                )
-                .await
-            {
-                Ok(_) => Ok(()),
-                Err(kube::Error::Api(status)) if status.code == 404 => Err(PatchError::NotFound),
-                Err(error) => Err(PatchError::Api(error.to_string())),
+            let (params, merge) = (PatchParams::default(), Patch::Merge(&body));
+            let patch = api.patch_metadata(warehouse.name(), &params, &merge);
+            match tokio::time::timeout(PATCH_TIMEOUT, patch).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(kube::Error::Api(status))) if status.code == 404 => {
+                    Err(PatchError::NotFound)
+                }
+                Ok(Err(error)) => Err(PatchError::Api(error.to_string())),
+                Err(_) => Err(PatchError::Api(format!(
+                    "no answer within {} s",
+                    PATCH_TIMEOUT.as_secs()
+                ))),
             }
         })
     }
