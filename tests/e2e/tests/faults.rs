@@ -457,3 +457,46 @@ async fn after_an_outage_over_compacted_history_the_watches_relist_and_converge(
     assert_eq!(gateway_panics(), 0, "the gateway panicked");
     gateway.stop();
 }
+
+#[tokio::test]
+async fn a_patch_stalled_past_its_timeout_fails_and_is_retried_until_it_lands() {
+    let control_plane = private_control_plane().await;
+    let client = control_plane.admin_client();
+    let gateway = RunningGateway::start(&control_plane, Identity::Admin, fault_config());
+    let (namespace, url) = project(&control_plane, &gateway, "etcd-stuck").await;
+    create_warehouse(&client, &namespace, "nginx", subscribes_to(NGINX)).await;
+    push_until_refreshed(&url, &ids(&namespace, &["nginx"])).await;
+    let before = refresh_token(&client, &namespace, "nginx").await;
+
+    control_plane.pause_etcd().expect("pausing etcd");
+    let stalled = push(&url).await;
+    // A patch that hangs must not hold the Warehouse's refreshes forever:
+    // it times out, counts as an error, and is retried.
+    let started = Instant::now();
+    let failed = tokio::time::timeout(Duration::from_secs(25), async {
+        loop {
+            let metrics = gateway.metrics().await;
+            if metrics.value(PATCHES, r#"result="error""#) >= 1.0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    let waited = started.elapsed();
+    control_plane.resume_etcd().expect("resuming etcd");
+    stalled.assert_retryable_in_time();
+    assert!(
+        failed.is_ok(),
+        "the stalled patch neither landed nor failed within {waited:?}"
+    );
+    eventually("the retried patch to land", REACTION, || async {
+        let after = refresh_token(&client, &namespace, "nginx").await;
+        (after.is_some() && after != before).then_some(())
+    })
+    .await;
+    let retried = push(&url).await;
+    assert_eq!(retried.status, 200, "{retried:?}");
+    assert_eq!(gateway_panics(), 0, "the gateway panicked");
+    gateway.stop();
+}
