@@ -47,6 +47,9 @@ pub struct Gateway {
     pub readiness: Arc<Readiness>,
     /// The metrics.
     pub metrics: Arc<Metrics>,
+    /// The Warehouse index, for callers that wait until it has seen a
+    /// Warehouse (the end-to-end tests).
+    pub index: SharedIndex,
     webhook_server: ServerHandle,
     admin_server: ServerHandle,
     webhook_task: JoinHandle<std::io::Result<()>>,
@@ -64,6 +67,7 @@ impl Gateway {
         let sources = Arc::new(SharedSources::default());
         let table: SharedTable = Arc::new(ArcSwap::from_pointee(ReceiverTable::default()));
         let index = SharedIndex::default();
+        let watched_index = index.clone();
         let layout = UrlLayout::new(&config.external_url, &config.base_path);
         let mut background = vec![tokio::spawn(kwatch::run(
             Api::<ProjectConfig>::all(client.clone()),
@@ -228,6 +232,7 @@ impl Gateway {
             admin_address,
             readiness,
             metrics,
+            index: watched_index,
             webhook_server: webhook_handle,
             admin_server: admin_handle,
             webhook_task: tokio::spawn(webhook_server),

@@ -236,6 +236,11 @@ impl WarehouseIndex {
     pub fn warehouses(&self) -> usize {
         self.by_warehouse.len()
     }
+
+    /// True when `warehouse` has at least one indexed subscription.
+    pub fn contains(&self, warehouse: &WarehouseId) -> bool {
+        self.by_warehouse.contains_key(warehouse)
+    }
 }
 
 /// The index as the gateway shares it: many readers, one writer (the watch).

@@ -9,6 +9,7 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kargo_webhook_gateway::app::Gateway;
 use kargo_webhook_gateway::config::Config;
+use kargo_webhook_gateway::index::{SharedIndex, WarehouseId};
 use kargo_webhook_gateway::kargo::{ProjectConfig, REFRESH_ANNOTATION, Warehouse};
 use kargo_webhook_testenv::{ControlPlane, Identity};
 use kube::api::{Api, ObjectMeta, PostParams};
@@ -38,6 +39,8 @@ pub struct RunningGateway {
     pub webhook: SocketAddr,
     /// The admin server.
     pub admin: SocketAddr,
+    /// The gateway's Warehouse index.
+    index: SharedIndex,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -80,18 +83,23 @@ impl RunningGateway {
                         return;
                     }
                 };
-                let _ = ready_tx.send(Ok((gateway.webhook_address, gateway.admin_address)));
+                let _ = ready_tx.send(Ok((
+                    gateway.webhook_address,
+                    gateway.admin_address,
+                    gateway.index.clone(),
+                )));
                 let _ = stop_rx.await;
                 gateway.shutdown().await;
             });
         });
-        let (webhook, admin) = ready_rx
+        let (webhook, admin, index) = ready_rx
             .recv()
             .expect("gateway thread reports")
             .unwrap_or_else(|error| panic!("the gateway did not start: {error}"));
         let gateway = Self {
             webhook,
             admin,
+            index,
             stop: Some(stop_tx),
             thread: Some(thread),
         };
@@ -122,6 +130,23 @@ impl RunningGateway {
                 "the gateway never became ready"
             );
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the gateway's Warehouse index has seen each of `names`
+    /// in `namespace`: a delivery sent before would race the watch.
+    pub async fn wait_indexed(&self, namespace: &str, names: &[&str]) {
+        for name in names {
+            let id = WarehouseId::new(namespace, name);
+            eventually(
+                &format!("the gateway to index Warehouse {id}"),
+                REACTION,
+                || async {
+                    let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+                    index.contains(&id).then_some(())
+                },
+            )
+            .await;
         }
     }
 

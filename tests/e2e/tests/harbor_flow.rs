@@ -83,6 +83,7 @@ async fn warehouses(client: &kube::Client, namespace: &str) {
     ] {
         create_warehouse(client, namespace, name, subscriptions).await;
     }
+    RunningGateway::shared().wait_indexed(namespace, &ALL).await;
 }
 
 const ALL: [&str; 9] = [
@@ -320,6 +321,7 @@ async fn a_missing_secret_makes_ready_false_and_leaves_siblings_working() {
         json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
     )
     .await;
+    gateway.wait_indexed(&namespace, &["nginx"]).await;
     let path = receiver_path(&client, &namespace, "good").await;
     let (status, body) = deliver(
         &gateway.url(&path),
@@ -381,6 +383,8 @@ async fn a_cluster_config_receiver_refreshes_across_namespaces() {
     let nginx = json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]);
     create_warehouse(&client, &first, "nginx", nginx.clone()).await;
     create_warehouse(&client, &second, "nginx", nginx).await;
+    gateway.wait_indexed(&first, &["nginx"]).await;
+    gateway.wait_indexed(&second, &["nginx"]).await;
     let (status, body) = deliver(
         &gateway.url(&path),
         Some(AUTH),
@@ -418,6 +422,9 @@ async fn two_quick_pushes_write_two_distinct_refresh_tokens() {
         json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
     )
     .await;
+    RunningGateway::shared()
+        .wait_indexed(&namespace, &["nginx"])
+        .await;
     assert_eq!(
         deliver(&url, Some(AUTH), JSON, fixture("push-simple.json"))
             .await

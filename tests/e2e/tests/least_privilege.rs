@@ -51,6 +51,7 @@ async fn the_harbor_flow_works_with_only_the_charts_rbac() {
         json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
     )
     .await;
+    gateway.wait_indexed(&namespace, &["nginx"]).await;
     let path = receiver_path(&admin, &namespace, "harbor").await;
     let (status, body) = deliver(
         &gateway.url(&path),

@@ -69,6 +69,8 @@ async fn every_replica_serves_and_only_the_lease_holder_publishes() {
         json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
     )
     .await;
+    first.wait_indexed(&namespace, &["nginx"]).await;
+    second.wait_indexed(&namespace, &["nginx"]).await;
     let url = eventually("the leader's URL in status", REACTION, || {
         published_url(&client, &namespace)
     })
