@@ -215,11 +215,8 @@ mod tests {
     use kargo_webhook_provider::RepoKey;
 
     use crate::index::Subscriptions;
-    use crate::ratelimit::RateLimit;
-    use crate::receivers::resolve::{Owner, ResolveContext, resolve};
-    use crate::receivers::token::Scope;
     use crate::refresher::{NoObserver, PatchResult, Patcher, RetryPolicy};
-    use crate::test_support::{entries, secrets, test_registry};
+    use crate::test_support::team_a_receivers;
 
     /// Accepts every patch and counts them.
     #[derive(Default)]
@@ -243,24 +240,10 @@ mod tests {
     }
 
     fn receiver() -> Arc<Receiver> {
-        let registry = test_registry();
-        let store = secrets(&[("team-a", "s", &[("auth-header", "Bearer a")])]);
-        let owner = Owner {
-            scope: Scope::Project,
-            namespace: "team-a".into(),
-            name: "team-a".into(),
-        };
-        let results = resolve(
-            &owner,
-            &entries(serde_json::json!([{"name": "r", "harbor": {"secretRef": {"name": "s"}}}])),
-            ResolveContext {
-                registry: &registry,
-                cluster_secrets_namespace: "kargo-system-resources",
-                rate_limit: RateLimit::UNLIMITED,
-            },
-            &|ns, name| store.get(&(ns.to_owned(), name.to_owned())).cloned(),
-        );
-        Arc::clone(results[0].state.as_ref().expect("live receiver"))
+        let owner = team_a_receivers(serde_json::json!([
+            {"name": "r", "harbor": {"secretRef": {"name": "s"}}}
+        ]));
+        Arc::clone(owner.results[0].state.as_ref().expect("live receiver"))
     }
 
     #[tokio::test]

@@ -34,3 +34,34 @@ pub fn secrets(items: &[TestSecret<'_>]) -> HashMap<(String, String), Arc<Secret
         })
         .collect()
 }
+
+/// The receivers `spec` declares in project `team-a`, resolved against one
+/// Secret `team-a/s` whose `auth-header` is `Bearer a`.
+pub fn team_a_receivers(spec: serde_json::Value) -> crate::receivers::table::OwnerReceivers {
+    use crate::ratelimit::RateLimit;
+    use crate::receivers::resolve::{Owner, ResolveContext, resolve};
+    use crate::receivers::token::Scope;
+
+    let registry = test_registry();
+    let store = secrets(&[("team-a", "s", &[("auth-header", "Bearer a")])]);
+    let owner = Owner {
+        scope: Scope::Project,
+        namespace: "team-a".into(),
+        name: "team-a".into(),
+    };
+    let results = resolve(
+        &owner,
+        &entries(spec),
+        ResolveContext {
+            registry: &registry,
+            cluster_secrets_namespace: "kargo-system-resources",
+            rate_limit: RateLimit::UNLIMITED,
+        },
+        &|ns, name| store.get(&(ns.to_owned(), name.to_owned())).cloned(),
+    );
+    crate::receivers::table::OwnerReceivers {
+        owner,
+        generation: Some(3),
+        results,
+    }
+}

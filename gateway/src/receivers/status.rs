@@ -98,34 +98,10 @@ pub fn desired_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ratelimit::RateLimit;
-    use crate::receivers::resolve::{Owner, ResolveContext, resolve};
-    use crate::receivers::token::Scope;
-    use crate::test_support::{entries, secrets, test_registry};
+    use crate::test_support::team_a_receivers;
 
     fn owner(spec: serde_json::Value) -> OwnerReceivers {
-        let registry = test_registry();
-        let store = secrets(&[("team-a", "s", &[("auth-header", "Bearer a")])]);
-        let owner = Owner {
-            scope: Scope::Project,
-            namespace: "team-a".into(),
-            name: "team-a".into(),
-        };
-        let results = resolve(
-            &owner,
-            &entries(spec),
-            ResolveContext {
-                registry: &registry,
-                cluster_secrets_namespace: "x",
-                rate_limit: RateLimit::UNLIMITED,
-            },
-            &|ns, name| store.get(&(ns.to_owned(), name.to_owned())).cloned(),
-        );
-        OwnerReceivers {
-            owner,
-            generation: Some(3),
-            results,
-        }
+        team_a_receivers(spec)
     }
 
     fn time(seconds: i64) -> Time {

@@ -118,41 +118,15 @@ impl UrlLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ratelimit::RateLimit;
-    use crate::receivers::resolve::{ResolveContext, resolve};
-    use crate::receivers::token::Scope;
-    use crate::test_support::{entries, secrets, test_registry};
+    use crate::test_support::team_a_receivers;
 
     fn table() -> ReceiverTable {
-        let registry = test_registry();
-        let store = secrets(&[("team-a", "s", &[("auth-header", "Bearer a")])]);
-        let owner = Owner {
-            scope: Scope::Project,
-            namespace: "team-a".into(),
-            name: "team-a".into(),
-        };
-        let results = resolve(
-            &owner,
-            &entries(serde_json::json!([
-                {"name": "one", "harbor": {"secretRef": {"name": "s"}}},
-                {"name": "two", "harbor": {"secretRef": {"name": "s"}}},
-                {"name": "bad", "harbor": {"secretRef": {"name": "missing"}}},
-            ])),
-            ResolveContext {
-                registry: &registry,
-                cluster_secrets_namespace: "kargo-system-resources",
-                rate_limit: RateLimit::UNLIMITED,
-            },
-            &|ns, name| store.get(&(ns.to_owned(), name.to_owned())).cloned(),
-        );
-        ReceiverTable::build(
-            vec![OwnerReceivers {
-                owner,
-                generation: Some(1),
-                results,
-            }],
-            None,
-        )
+        let owner = team_a_receivers(serde_json::json!([
+            {"name": "one", "harbor": {"secretRef": {"name": "s"}}},
+            {"name": "two", "harbor": {"secretRef": {"name": "s"}}},
+            {"name": "bad", "harbor": {"secretRef": {"name": "missing"}}},
+        ]));
+        ReceiverTable::build(vec![owner], None)
     }
 
     #[test]
