@@ -10,7 +10,7 @@ use kargo_webhook_provider::RepoKey;
 use serde_json::Value;
 
 use crate::receivers::WarehouseScope;
-use crate::selection::{RuleError, SelectionRule};
+use crate::selection::{RuleCache, RuleError, SelectionRule};
 
 pub mod sync;
 
@@ -93,15 +93,21 @@ impl Subscriptions {
     /// Reads `spec.subscriptions[]`: image and chart subscriptions with their
     /// rules, Git subscriptions with a rule that accepts every push.
     pub fn from_spec(subscriptions: &[Value]) -> Self {
+        Self::from_spec_cached(subscriptions, &mut RuleCache::default())
+    }
+
+    /// Like [`from_spec`](Self::from_spec), sharing rules through `rules`
+    /// with every other Warehouse read through it.
+    pub fn from_spec_cached(subscriptions: &[Value], rules: &mut RuleCache) -> Self {
         let mut out = Self::default();
         for (index, subscription) in subscriptions.iter().enumerate() {
             let parsed = if let Some(image) = subscription.get("image") {
                 let repo = str_field(image, "repoURL").map(RepoKey::image);
-                repo.map(|r| (r, SelectionRule::for_image(image)))
+                repo.map(|r| (r, rules.image(image)))
             } else if let Some(chart) = subscription.get("chart") {
                 let name = str_field(chart, "name");
                 let repo = str_field(chart, "repoURL").map(|url| RepoKey::chart(url, name));
-                repo.map(|r| (r, SelectionRule::for_chart(chart)))
+                repo.map(|r| (r, rules.chart(chart)))
             } else if let Some(git) = subscription.get("git") {
                 let repo = str_field(git, "repoURL").map(RepoKey::git);
                 repo.map(|r| (r, (SelectionRule::accept_all(), None)))

@@ -7,6 +7,7 @@ use kube::ResourceExt;
 use super::{SharedIndex, Subscriptions, WarehouseId, WarehouseIndex};
 use crate::kargo::Warehouse;
 use crate::metrics::Metrics;
+use crate::selection::RuleCache;
 use crate::watch::WatchHandler;
 
 /// Applies Warehouse events to the shared index. A re-list builds a new
@@ -16,6 +17,8 @@ use crate::watch::WatchHandler;
 pub struct IndexHandler {
     index: SharedIndex,
     relisted: Option<WarehouseIndex>,
+    /// Shares identical selection rules between Warehouses.
+    rules: RuleCache,
     metrics: Arc<Metrics>,
 }
 
@@ -29,6 +32,7 @@ impl IndexHandler {
         Self {
             index,
             relisted: None,
+            rules: RuleCache::default(),
             metrics,
         }
     }
@@ -44,12 +48,12 @@ impl IndexHandler {
     }
 }
 
-fn parse(warehouse: &Warehouse) -> (WarehouseId, Subscriptions) {
+fn parse(warehouse: &Warehouse, rules: &mut RuleCache) -> (WarehouseId, Subscriptions) {
     let id = WarehouseId::new(
         &warehouse.namespace().unwrap_or_default(),
         &warehouse.name_any(),
     );
-    let subscriptions = Subscriptions::from_spec(&warehouse.spec.subscriptions);
+    let subscriptions = Subscriptions::from_spec_cached(&warehouse.spec.subscriptions, rules);
     for warning in &subscriptions.warnings {
         tracing::warn!(warehouse = %id, %warning, "Warehouse subscription not fully usable");
     }
@@ -58,14 +62,14 @@ fn parse(warehouse: &Warehouse) -> (WarehouseId, Subscriptions) {
 
 impl WatchHandler<Warehouse> for IndexHandler {
     fn apply(&mut self, object: Warehouse) {
-        let (id, subscriptions) = parse(&object);
+        let (id, subscriptions) = parse(&object, &mut self.rules);
         let mut index = self.write();
         index.apply(id, subscriptions);
         self.update_gauge(&index);
     }
 
     fn delete(&mut self, object: Warehouse) {
-        let (id, _) = parse(&object);
+        let id = WarehouseId::new(&object.namespace().unwrap_or_default(), &object.name_any());
         let mut index = self.write();
         index.delete(&id);
         self.update_gauge(&index);
@@ -76,7 +80,7 @@ impl WatchHandler<Warehouse> for IndexHandler {
     }
 
     fn relist_apply(&mut self, object: Warehouse) {
-        let (id, subscriptions) = parse(&object);
+        let (id, subscriptions) = parse(&object, &mut self.rules);
         self.relisted
             .get_or_insert_with(WarehouseIndex::default)
             .apply(id, subscriptions);
@@ -85,7 +89,10 @@ impl WatchHandler<Warehouse> for IndexHandler {
     fn relist_done(&mut self) {
         let fresh = self.relisted.take().unwrap_or_default();
         self.update_gauge(&fresh);
-        *self.write() = fresh;
+        let stale = std::mem::replace(&mut *self.write(), fresh);
+        // Rules only the replaced index held are dropped with it.
+        drop(stale);
+        self.rules.prune();
     }
 
     fn watch_failed(&mut self) {

@@ -21,6 +21,11 @@ impl<'a> Fields<'a> {
         Ok(Self { object })
     }
 
+    /// The object the fields are read from.
+    pub(super) fn object(&self) -> &'a Map<String, Value> {
+        self.object
+    }
+
     fn get(&self, field: &str) -> Option<&'a Value> {
         self.object.get(field).filter(|value| !value.is_null())
     }

@@ -23,6 +23,7 @@
 //! The same bias settles the few places where Kargo versions disagree: the
 //! gateway takes the reading that accepts more (see `strategy.rs`).
 
+mod cache;
 mod constraint;
 mod constraint_scan;
 mod error;
@@ -34,12 +35,13 @@ mod version;
 #[cfg(test)]
 mod tests;
 
+pub use cache::RuleCache;
 pub use constraint::ConstraintError;
 pub use error::RuleError;
 
 use fields::Fields;
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use strategy::Strategy;
 
 /// The tag selection rule of one image or chart subscription.
@@ -71,10 +73,13 @@ impl SelectionRule {
         )
     }
 
-    /// A rule that accepts every tag.
+    /// A rule that accepts every tag (one shared value: every Git
+    /// subscription has it).
     pub fn accept_all() -> SelectionRule {
+        static ACCEPT_ALL: LazyLock<Arc<Strategy>> =
+            LazyLock::new(|| Arc::new(Strategy::AcceptAll));
         SelectionRule {
-            strategy: Arc::new(Strategy::AcceptAll),
+            strategy: Arc::clone(&ACCEPT_ALL),
         }
     }
 
