@@ -241,3 +241,44 @@ async fn without_coalescing_every_delivery_costs_a_patch() {
     assert_eq!(patcher.count(&warehouse("a")), 20);
     assert_eq!(observer.coalesced.load(Ordering::SeqCst), 0);
 }
+
+/// Senders that each wait for their answer before sending again (as Harbor
+/// does per connection) cost about one patch per delivery per sender, not
+/// one and a half: the spacing between patches keeps them in step.
+#[tokio::test(start_paused = true)]
+async fn closed_loop_senders_cost_about_one_patch_per_round() {
+    let patcher = Arc::new(RecordingPatcher::with_latency(Duration::from_millis(30)));
+    let (refresher, _) = refresher(&patcher, true);
+    let senders = (0..10u64).map(|sender| {
+        let refresher = refresher.clone();
+        async move {
+            // Out of step at first: each starts a little later.
+            tokio::time::sleep(Duration::from_millis(sender * 7)).await;
+            for _ in 0..10 {
+                assert_eq!(refresher.refresh(warehouse("a")).await, Ok(()));
+                // The answer's way back and the next delivery's way in.
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    });
+    futures::future::join_all(senders).await;
+    let count = patcher.count(&warehouse("a"));
+    assert!(
+        count <= 10 + 2,
+        "{count} patches for 10 rounds of 10 senders"
+    );
+}
+
+/// One sender sending pushes one after another waits for its own patch
+/// only: the spacing applies to follow-ups queued behind a patch in flight.
+#[tokio::test(start_paused = true)]
+async fn a_lone_sender_is_not_slowed_by_the_spacing() {
+    let patcher = Arc::new(RecordingPatcher::with_latency(Duration::from_millis(30)));
+    let (refresher, _) = refresher(&patcher, true);
+    let start = Instant::now();
+    for _ in 0..10 {
+        assert_eq!(refresher.refresh(warehouse("a")).await, Ok(()));
+    }
+    assert_eq!(patcher.count(&warehouse("a")), 10);
+    assert!(start.elapsed() < PATCH_SPACING * 2, "{:?}", start.elapsed());
+}
