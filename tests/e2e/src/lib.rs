@@ -417,3 +417,38 @@ pub async fn deliver(
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
+
+/// The Harbor guide's project in `namespace`: a Secret `harbor-webhook`
+/// holding `auth`, a ProjectConfig with the receiver `harbor`, and a
+/// Warehouse `nginx` subscribing to the repository of `push-simple.json`,
+/// indexed by each of `gateways` before this returns.
+pub async fn nginx_project(
+    client: &kube::Client,
+    namespace: &str,
+    auth: &str,
+    gateways: &[&RunningGateway],
+) {
+    put_secret(
+        client,
+        namespace,
+        "harbor-webhook",
+        &[("auth-header", auth)],
+    )
+    .await;
+    put_project_config(
+        client,
+        namespace,
+        json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor-webhook"}}}]),
+    )
+    .await;
+    create_warehouse(
+        client,
+        namespace,
+        "nginx",
+        json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
+    )
+    .await;
+    for gateway in gateways {
+        gateway.wait_indexed(namespace, &["nginx"]).await;
+    }
+}

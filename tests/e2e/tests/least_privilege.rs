@@ -5,8 +5,8 @@
 
 use k8s_openapi::api::coordination::v1::Lease;
 use kargo_webhook_e2e::{
-    REACTION, RunningGateway, create_warehouse, deliver, eventually, fixture, put_project_config,
-    put_secret, receiver_path, refresh_token, test_config,
+    REACTION, RunningGateway, deliver, eventually, fixture, nginx_project, receiver_path,
+    refresh_token, test_config,
 };
 use kargo_webhook_testenv::{ControlPlane, GATEWAY_NAMESPACE, Identity, apply_chart_rbac};
 use kube::api::Api;
@@ -31,27 +31,7 @@ async fn the_harbor_flow_works_with_only_the_charts_rbac() {
 
     let admin = control_plane.admin_client();
     let namespace = control_plane.fresh_namespace("rbac").await;
-    put_secret(
-        &admin,
-        &namespace,
-        "harbor-webhook",
-        &[("auth-header", AUTH)],
-    )
-    .await;
-    put_project_config(
-        &admin,
-        &namespace,
-        json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor-webhook"}}}]),
-    )
-    .await;
-    create_warehouse(
-        &admin,
-        &namespace,
-        "nginx",
-        json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
-    )
-    .await;
-    gateway.wait_indexed(&namespace, &["nginx"]).await;
+    nginx_project(&admin, &namespace, AUTH, &[&gateway]).await;
     let path = receiver_path(&admin, &namespace, "harbor").await;
     let (status, body) = deliver(
         &gateway.url(&path),

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use k8s_openapi::api::coordination::v1::Lease;
 use kargo_webhook_e2e::{
-    REACTION, RunningGateway, create_warehouse, deliver, ensure_namespace, eventually, fixture,
-    project_status, put_project_config, put_secret, test_config,
+    REACTION, RunningGateway, deliver, ensure_namespace, eventually, fixture, nginx_project,
+    project_status, test_config,
 };
 use kargo_webhook_testenv::{ControlPlane, Identity};
 use kube::api::Api;
@@ -49,28 +49,7 @@ async fn every_replica_serves_and_only_the_lease_holder_publishes() {
     let second = replica("replica-b");
 
     let namespace = control_plane.fresh_namespace("replicas").await;
-    put_secret(
-        &client,
-        &namespace,
-        "harbor-webhook",
-        &[("auth-header", AUTH)],
-    )
-    .await;
-    put_project_config(
-        &client,
-        &namespace,
-        json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor-webhook"}}}]),
-    )
-    .await;
-    create_warehouse(
-        &client,
-        &namespace,
-        "nginx",
-        json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
-    )
-    .await;
-    first.wait_indexed(&namespace, &["nginx"]).await;
-    second.wait_indexed(&namespace, &["nginx"]).await;
+    nginx_project(&client, &namespace, AUTH, &[&first, &second]).await;
     let url = eventually("the leader's URL in status", REACTION, || {
         published_url(&client, &namespace)
     })
