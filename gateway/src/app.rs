@@ -28,7 +28,7 @@ use crate::receivers::builder::{SharedTable, TableBuilder};
 use crate::receivers::publish::StatusPublisher;
 use crate::receivers::sources::{ConfigHandler, SecretHandler, SharedSources};
 use crate::receivers::{ReceiverTable, UrlLayout};
-use crate::refresher::{KubePatcher, Refresher, RetryPolicy};
+use crate::refresher::{KubePatcher, RefreshSettings, Refresher, RetryPolicy};
 use crate::{providers_linked, watch as kwatch};
 
 /// The watches readiness waits for.
@@ -174,8 +174,11 @@ impl Gateway {
         let refresher = Refresher::new(
             Arc::new(KubePatcher::new(client)),
             Arc::clone(&metrics) as Arc<dyn crate::refresher::RefreshObserver>,
-            RetryPolicy::default(),
-            config.coalesce,
+            RefreshSettings {
+                retry: RetryPolicy::default(),
+                coalesce: config.coalesce,
+                max_concurrent_patches: config.max_concurrent_patches,
+            },
         );
         let webhook_state = webhook::WebhookState {
             table,

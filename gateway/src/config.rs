@@ -143,6 +143,17 @@ pub struct Config {
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
 
+    /// Refresh patches in flight at once, over all Warehouses; the others
+    /// wait their turn in arrival order. Bounds the load a burst puts on
+    /// the API server.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_MAX_CONCURRENT_PATCHES",
+        default_value_t = crate::refresher::DEFAULT_MAX_CONCURRENT_PATCHES,
+        value_parser = parse_at_least_one
+    )]
+    pub max_concurrent_patches: usize,
+
     /// Coalesce refreshes of one Warehouse (always on in production; the
     /// benchmarks turn it off to measure what it saves).
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_COALESCE", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
@@ -153,6 +164,15 @@ impl Config {
     /// The configuration a flagless command line gives, for tests and tools.
     pub fn defaults() -> Self {
         Self::parse_from(["kargo-webhook-gateway"])
+    }
+}
+
+/// Parses a whole number of at least 1.
+fn parse_at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(count) => Ok(count),
+        Err(error) => Err(error.to_string()),
     }
 }
 
@@ -193,6 +213,18 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn patch_turns_are_at_least_one() {
+        assert_eq!(parse_at_least_one("16"), Ok(16));
+        assert_eq!(
+            parse_at_least_one("0"),
+            Err("must be at least 1".to_owned())
+        );
+        assert!(parse_at_least_one("-1").is_err());
+        let flags = ["kargo-webhook-gateway", "--max-concurrent-patches", "0"];
+        assert!(Config::try_parse_from(flags).is_err());
     }
 
     #[test]
@@ -240,6 +272,7 @@ mod tests {
         let config = Config::defaults();
         assert_eq!(config.body_limit, 2 * 1024 * 1024);
         assert_eq!(config.answer_deadline, Duration::from_millis(2500));
+        assert_eq!(config.max_concurrent_patches, 16);
         assert_eq!(config.webhook_address.port(), 8080);
         assert_eq!(config.admin_address.port(), 8081);
         assert!(config.coalesce);

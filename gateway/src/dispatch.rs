@@ -215,7 +215,7 @@ mod tests {
     use kargo_webhook_provider::RepoKey;
 
     use crate::index::Subscriptions;
-    use crate::refresher::{NoObserver, PatchResult, Patcher, RetryPolicy};
+    use crate::refresher::{NoObserver, PatchResult, Patcher, RefreshSettings};
     use crate::test_support::team_a_receivers;
 
     /// Accepts every patch and counts them.
@@ -262,8 +262,7 @@ mod tests {
         let refresher = Refresher::new(
             Arc::clone(&patcher) as Arc<dyn Patcher>,
             Arc::new(NoObserver),
-            RetryPolicy::default(),
-            true,
+            RefreshSettings::default(),
         );
         let push = || {
             let mut push = PushedRepository::new(RepoKey::image(repository).expect("valid"));

@@ -60,6 +60,8 @@ pub struct Metrics {
     pub patches: Family<PatchLabels, Counter>,
     /// Deliveries that joined a patch queued by another delivery.
     pub coalesced: Counter,
+    /// Refresh patches waiting for a turn (`--max-concurrent-patches`).
+    pub patches_waiting: Gauge,
     /// Receivers by state.
     pub receivers: Family<ReceiverLabels, Gauge>,
     /// Warehouses with at least one indexed subscription.
@@ -88,6 +90,7 @@ impl Metrics {
         );
         let patches = Family::<PatchLabels, Counter>::default();
         let coalesced = Counter::default();
+        let patches_waiting = Gauge::default();
         let receivers = Family::<ReceiverLabels, Gauge>::default();
         let indexed_warehouses = Gauge::default();
         let watch_errors = Family::<WatchLabels, Counter>::default();
@@ -112,6 +115,11 @@ impl Metrics {
             "coalesced_deliveries",
             "Deliveries that joined a refresh patch already queued by another delivery",
             coalesced.clone(),
+        );
+        registry.register(
+            "refresh_patches_waiting",
+            "Warehouse refresh patches waiting for a turn, all turns being taken",
+            patches_waiting.clone(),
         );
         registry.register("receivers", "Webhook receivers by state", receivers.clone());
         registry.register(
@@ -140,6 +148,7 @@ impl Metrics {
             delivery_duration,
             patches,
             coalesced,
+            patches_waiting,
             receivers,
             indexed_warehouses,
             watch_errors,
@@ -194,6 +203,10 @@ impl RefreshObserver for Metrics {
 
     fn coalesced(&self) {
         self.coalesced.inc();
+    }
+
+    fn waiting(&self, change: i64) {
+        self.patches_waiting.inc_by(change);
     }
 }
 

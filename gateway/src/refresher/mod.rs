@@ -9,6 +9,10 @@
 //! it. A delivery is answered when the patch it joined has been sent and has
 //! succeeded: that patch's send time is after the delivery's arrival, which
 //! is the invariant the tests check.
+//!
+//! Over all Warehouses, at most [`RefreshSettings::max_concurrent_patches`]
+//! patches are in flight; the others wait for a turn in arrival order (see
+//! [`Inner::drain`] for why that also keeps bursts fast).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 
 use crate::index::WarehouseId;
 
@@ -60,6 +64,10 @@ pub trait RefreshObserver: Send + Sync + 'static {
     fn patched(&self, result: &PatchResult);
     /// A delivery joined a patch that another delivery had already queued.
     fn coalesced(&self);
+    /// The number of patches waiting for a turn changed by `change`.
+    fn waiting(&self, change: i64) {
+        let _ = change;
+    }
 }
 
 /// An observer that records nothing.
@@ -93,6 +101,30 @@ impl Default for RetryPolicy {
     }
 }
 
+/// How the refresher sends its patches.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshSettings {
+    /// Retries of failed patches.
+    pub retry: RetryPolicy,
+    /// Coalesce deliveries per Warehouse (off only in benchmarks).
+    pub coalesce: bool,
+    /// Patches in flight at once, over all Warehouses (at least 1).
+    pub max_concurrent_patches: usize,
+}
+
+/// Default of [`RefreshSettings::max_concurrent_patches`].
+pub const DEFAULT_MAX_CONCURRENT_PATCHES: usize = 16;
+
+impl Default for RefreshSettings {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            coalesce: true,
+            max_concurrent_patches: DEFAULT_MAX_CONCURRENT_PATCHES,
+        }
+    }
+}
+
 /// Least time between the starts of a patch and the follow-up queued
 /// behind it. The follow-up waits for it and takes along every delivery
 /// that arrives meanwhile. Without it, many senders that each wait for
@@ -119,6 +151,9 @@ struct Inner {
     tokens: token::TokenSource,
     retry: RetryPolicy,
     coalesce: bool,
+    /// One permit per patch that may be in flight; fair, so turns are
+    /// taken in the order they were asked for.
+    turns: Semaphore,
     in_flight: AtomicU64,
     /// Patches run on the runtime that created the refresher, not on the
     /// HTTP worker that received the delivery: they outlive the request
@@ -147,8 +182,7 @@ impl Refresher {
     pub fn new(
         patcher: Arc<dyn Patcher>,
         observer: Arc<dyn RefreshObserver>,
-        retry: RetryPolicy,
-        coalesce: bool,
+        settings: RefreshSettings,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -156,8 +190,9 @@ impl Refresher {
                 patcher,
                 observer,
                 tokens: token::TokenSource::new(),
-                retry,
-                coalesce,
+                retry: settings.retry,
+                coalesce: settings.coalesce,
+                turns: Semaphore::new(settings.max_concurrent_patches.max(1)),
                 in_flight: AtomicU64::new(0),
                 runtime: tokio::runtime::Handle::current(),
             }),
@@ -176,7 +211,10 @@ impl Refresher {
             // Benchmark-only mode: one patch per delivery, no sharing.
             let inner = Arc::clone(&self.inner);
             self.inner.runtime.spawn(async move {
-                let result = inner.send_one(&warehouse).await;
+                let result = match inner.take_turn().await {
+                    Some(_turn) => inner.send_one(&warehouse).await,
+                    None => Err(PatchError::Stopped),
+                };
                 let _ = tx.send(result);
             });
         }
@@ -217,17 +255,42 @@ impl Inner {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Waits for a free patch slot; `None` once the refresher is closed.
+    async fn take_turn(&self) -> Option<SemaphorePermit<'_>> {
+        self.observer.waiting(1);
+        let turn = self.turns.acquire().await.ok();
+        self.observer.waiting(-1);
+        turn
+    }
+
     /// Sends queued patches for one Warehouse until none is queued.
+    ///
+    /// The batch is taken only once this Warehouse's turn has come, so the
+    /// deliveries that arrive while it waits join it instead of queueing
+    /// another patch. The turns are fair: when the API server is the
+    /// bottleneck, the Warehouses of a burst are patched round-robin, a
+    /// delivery waits about one round, and each round serves every
+    /// delivery that arrived during the one before. Unbounded, every patch
+    /// would be in flight at once, each would take a whole round to land,
+    /// and a delivery arriving just after a patch was sent would wait two.
     async fn drain(self: Arc<Self>, warehouse: WarehouseId) {
         let mut failures = 0u32;
         loop {
+            // A Warehouse with nothing queued leaves the line at once.
+            if self.finish_if_idle(&warehouse) {
+                return;
+            }
+            let Some(turn) = self.take_turn().await else {
+                return;
+            };
             let batch = {
                 let mut slots = self.lock_slots();
-                let Some(slot) = slots.get_mut(&warehouse) else {
-                    return;
-                };
-                match slot.queued.take() {
+                match slots
+                    .get_mut(&warehouse)
+                    .and_then(|slot| slot.queued.take())
+                {
                     Some(batch) => batch,
+                    // Only this task takes batches; nothing else empties it.
                     None => {
                         slots.remove(&warehouse);
                         return;
@@ -238,6 +301,7 @@ impl Inner {
             // (with its token's timestamp) is made after this point.
             let started = tokio::time::Instant::now();
             let result = self.send_one(&warehouse).await;
+            drop(turn);
             for waiter in batch {
                 let _ = waiter.send(result.clone());
             }
@@ -266,6 +330,18 @@ impl Inner {
                 tokio::time::sleep_until(started + PATCH_SPACING).await;
             }
         }
+    }
+
+    /// Ends this Warehouse's drain if nothing is queued: true if it did.
+    fn finish_if_idle(&self, warehouse: &WarehouseId) -> bool {
+        let mut slots = self.lock_slots();
+        let idle = slots
+            .get(warehouse)
+            .is_none_or(|slot| slot.queued.is_none());
+        if idle {
+            slots.remove(warehouse);
+        }
+        idle
     }
 
     fn follow_up_queued(&self, warehouse: &WarehouseId) -> bool {

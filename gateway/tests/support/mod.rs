@@ -26,7 +26,7 @@ use kargo_webhook_gateway::receivers::resolve::{Owner, ResolveContext, SecretDat
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
 use kargo_webhook_gateway::receivers::{ReceiverTable, Scope, UrlLayout};
 use kargo_webhook_gateway::refresher::{
-    NoObserver, PatchError, PatchResult, Patcher, Refresher, RetryPolicy,
+    NoObserver, PatchError, PatchResult, Patcher, RefreshSettings, Refresher,
 };
 use kargo_webhook_provider::SecretValue;
 use serde_json::{Value, json};
@@ -252,8 +252,7 @@ pub async fn start(options: Options) -> Gateway {
     let refresher = Refresher::new(
         Arc::clone(&patcher) as Arc<dyn Patcher>,
         Arc::new(NoObserver),
-        RetryPolicy::default(),
-        true,
+        RefreshSettings::default(),
     );
     let state = WebhookState {
         table: Arc::new(ArcSwap::from_pointee(table)),

@@ -337,6 +337,7 @@ fn values_reach_their_variables() {
             "kargo-cluster-secrets",
         ),
         ("externalWebhooksServer.workers", "4"),
+        ("externalWebhooksServer.maxConcurrentPatches", "32"),
     ]);
     for (variable, value) in [
         ("KARGO_WEBHOOK_GATEWAY_LOG_LEVEL", "debug"),
@@ -350,6 +351,7 @@ fn values_reach_their_variables() {
             "kargo-cluster-secrets",
         ),
         ("KARGO_WEBHOOK_GATEWAY_WORKERS", "4"),
+        ("KARGO_WEBHOOK_GATEWAY_MAX_CONCURRENT_PATCHES", "32"),
     ] {
         assert_eq!(env_value(&manifests, variable), value, "{variable}");
     }
