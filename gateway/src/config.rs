@@ -272,7 +272,7 @@ mod tests {
         let config = Config::defaults();
         assert_eq!(config.body_limit, 2 * 1024 * 1024);
         assert_eq!(config.answer_deadline, Duration::from_millis(2500));
-        assert_eq!(config.max_concurrent_patches, 16);
+        assert_eq!(config.max_concurrent_patches, 8);
         assert_eq!(config.webhook_address.port(), 8080);
         assert_eq!(config.admin_address.port(), 8081);
         assert!(config.coalesce);

@@ -113,7 +113,7 @@ pub struct RefreshSettings {
 }
 
 /// Default of [`RefreshSettings::max_concurrent_patches`].
-pub const DEFAULT_MAX_CONCURRENT_PATCHES: usize = 16;
+pub const DEFAULT_MAX_CONCURRENT_PATCHES: usize = 8;
 
 impl Default for RefreshSettings {
     fn default() -> Self {
