@@ -14,35 +14,69 @@
 //! keep-alive plus the header timeout: the longest an honest client takes
 //! from one answer to the head of its next request (actix closes a silent
 //! kept-alive connection at the keep-alive timeout by itself).
+//!
+//! Marking costs the handler two atomic updates and wakes nobody: the
+//! watch sleeps until the earliest moment the connection could have gone
+//! idle for too long, looks, and sleeps again; it is woken early only when
+//! the connection closes.
 
 use std::any::Any;
 use std::net::Shutdown;
 use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::Extensions;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// What a connection is doing, as the handler reports it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Activity {
+    /// The connection's opening, the origin of `idle_since`.
+    opened: Instant,
     /// Deliveries in the handler right now (more than one when pipelined).
-    deliveries: u32,
-    /// When the last delivery left the handler, or the connection opened.
-    idle_since: Instant,
+    deliveries: AtomicU32,
+    /// When the last delivery left the handler, in milliseconds after
+    /// `opened` (0: the connection has had none yet).
+    idle_since: AtomicU64,
+    /// Signalled when the connection is dropped.
+    closed: Notify,
+}
+
+impl Activity {
+    fn millis_since_opened(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// When the connection will have been idle for `limit`, unless a
+    /// delivery is in progress (then `None`).
+    fn idle_deadline(&self, limit: Duration) -> Option<Instant> {
+        if self.deliveries.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let since = Duration::from_millis(self.idle_since.load(Ordering::Acquire));
+        Some(self.opened + since + limit)
+    }
 }
 
 /// A connection's activity, kept in its extensions for the handler.
 /// Dropped with the connection, which ends the watch.
 #[derive(Debug)]
-pub struct ConnectionActivity(watch::Sender<Activity>);
+pub struct ConnectionActivity(Arc<Activity>);
 
 impl ConnectionActivity {
     /// Marks a delivery in progress until the returned guard is dropped.
     pub fn delivery(&self) -> DeliveryInProgress<'_> {
-        self.0.send_modify(|activity| activity.deliveries += 1);
+        self.0.deliveries.fetch_add(1, Ordering::AcqRel);
         DeliveryInProgress(self)
+    }
+}
+
+impl Drop for ConnectionActivity {
+    fn drop(&mut self) {
+        self.0.closed.notify_one();
     }
 }
 
@@ -52,10 +86,12 @@ pub struct DeliveryInProgress<'a>(&'a ConnectionActivity);
 
 impl Drop for DeliveryInProgress<'_> {
     fn drop(&mut self) {
-        self.0.0.send_modify(|activity| {
-            activity.deliveries = activity.deliveries.saturating_sub(1);
-            activity.idle_since = Instant::now();
-        });
+        let activity = &self.0.0;
+        // The time first: a watch that sees no delivery sees this time.
+        activity
+            .idle_since
+            .store(activity.millis_since_opened(), Ordering::Release);
+        activity.deliveries.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -75,41 +111,39 @@ pub fn watch_connection(connection: &dyn Any, extensions: &mut Extensions, idle_
             return;
         }
     };
-    let (sender, receiver) = watch::channel(Activity {
-        deliveries: 0,
-        idle_since: Instant::now(),
+    let activity = Arc::new(Activity {
+        opened: Instant::now(),
+        deliveries: AtomicU32::new(0),
+        idle_since: AtomicU64::new(0),
+        closed: Notify::new(),
     });
-    extensions.insert(ConnectionActivity(sender));
-    actix_web::rt::spawn(close_when_idle(receiver, socket, idle_limit));
+    extensions.insert(ConnectionActivity(Arc::clone(&activity)));
+    actix_web::rt::spawn(close_when_idle(activity, socket, idle_limit));
 }
 
 /// Shuts `socket` down once it has been idle for `idle_limit`; returns
 /// early when the connection ends by itself.
 async fn close_when_idle(
-    mut activity: watch::Receiver<Activity>,
+    activity: Arc<Activity>,
     socket: std::net::TcpStream,
     idle_limit: Duration,
 ) {
+    // While a delivery runs, look again this often (the handler's own
+    // deadlines bound a delivery; this only has to notice its end).
+    let busy_recheck = idle_limit;
     loop {
-        let current = *activity.borrow_and_update();
-        let idle_until = (current.deliveries == 0).then(|| current.idle_since + idle_limit);
-        let expired = async {
-            match idle_until {
-                Some(deadline) => tokio::time::sleep_until(deadline).await,
-                None => std::future::pending().await,
-            }
+        let (check_at, idle) = match activity.idle_deadline(idle_limit) {
+            Some(deadline) => (deadline, deadline <= Instant::now()),
+            None => (Instant::now() + busy_recheck, false),
         };
+        if idle {
+            tracing::debug!("closing a webhook connection idle outside a delivery");
+            let _ = socket.shutdown(Shutdown::Both);
+            return;
+        }
         tokio::select! {
-            changed = activity.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
-            () = expired => {
-                tracing::debug!("closing a webhook connection idle outside a delivery");
-                let _ = socket.shutdown(Shutdown::Both);
-                return;
-            }
+            () = activity.closed.notified() => return,
+            () = tokio::time::sleep_until(check_at) => {}
         }
     }
 }
