@@ -94,35 +94,77 @@ impl Answer {
     }
 
     /// The JSON body: `{"error": ...}` for refusals, `{"msg": ...}` otherwise.
-    /// Nothing from the request is echoed.
-    pub fn body(&self) -> serde_json::Value {
-        use serde_json::json;
+    /// Nothing from the request is echoed. Encoded straight from borrowed
+    /// parts: this runs for every delivery.
+    pub fn body(&self) -> Vec<u8> {
         match self {
-            Self::NotFound => json!({"error": "not found"}),
+            Self::NotFound => error_body("not found"),
             Self::MethodNotAllowed => {
-                json!({"error": "method not allowed: webhooks are delivered with POST"})
+                error_body("method not allowed: webhooks are delivered with POST")
             }
-            Self::PayloadTooLarge => json!({"error": "request body too large"}),
-            Self::BodyTimeout => json!({"error": "request body not received in time"}),
-            Self::BadBody => json!({"error": "request body could not be read"}),
+            Self::PayloadTooLarge => error_body("request body too large"),
+            Self::BodyTimeout => error_body("request body not received in time"),
+            Self::BadBody => error_body("request body could not be read"),
             Self::RateLimited { .. } => {
-                json!({"error": "too many deliveries for this receiver; retry later"})
+                error_body("too many deliveries for this receiver; retry later")
             }
-            Self::Refused(error) => json!({"error": error.reason()}),
-            Self::Ignored(reason) => json!({"msg": format!("ignored: {reason}")}),
-            Self::Refreshed { warehouses, gone } => {
-                let mut body = json!({
-                    "msg": format!("refreshed {} warehouse(s)", warehouses.len()),
-                    "warehouses": warehouses.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                });
-                if !gone.is_empty() {
-                    body["gone"] = gone.iter().map(ToString::to_string).collect();
-                }
-                body
-            }
-            Self::Unavailable { reason } => json!({"error": reason}),
+            Self::Refused(error) => error_body(error.reason()),
+            Self::Ignored(reason) => encode(&MsgBody {
+                msg: &format_args!("ignored: {reason}"),
+            }),
+            Self::Refreshed { warehouses, gone } => encode(&RefreshedBody {
+                msg: &format_args!("refreshed {} warehouse(s)", warehouses.len()),
+                warehouses: Names(warehouses),
+                gone: (!gone.is_empty()).then_some(Names(gone)),
+            }),
+            Self::Unavailable { reason } => error_body(reason),
         }
     }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct MsgBody<'a> {
+    #[serde(serialize_with = "as_string")]
+    msg: &'a std::fmt::Arguments<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct RefreshedBody<'a> {
+    #[serde(serialize_with = "as_string")]
+    msg: &'a std::fmt::Arguments<'a>,
+    warehouses: Names<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gone: Option<Names<'a>>,
+}
+
+/// Warehouses as `namespace/name` strings.
+struct Names<'a>(&'a [WarehouseId]);
+
+impl serde::Serialize for Names<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ToString::to_string))
+    }
+}
+
+fn as_string<S: serde::Serializer>(
+    text: &&std::fmt::Arguments<'_>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(*text)
+}
+
+fn error_body(reason: &str) -> Vec<u8> {
+    encode(&ErrorBody { error: reason })
+}
+
+fn encode(body: &impl serde::Serialize) -> Vec<u8> {
+    // Serializing these structs to memory cannot fail (string keys only).
+    serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec())
 }
 
 /// Says why a push refreshes nothing even though it is well-formed.
@@ -178,6 +220,12 @@ pub async fn act(
         }
         return Answer::Unavailable {
             reason: "the gateway is re-reading Warehouses from Kubernetes; the refresh goes on, retry later",
+        };
+    }
+    if targets.is_empty() {
+        return Answer::Refreshed {
+            warehouses: Vec::new(),
+            gone: Vec::new(),
         };
     }
     let patches = targets.into_iter().map(|warehouse| {
@@ -308,6 +356,10 @@ mod tests {
         );
     }
 
+    fn body(answer: &Answer) -> serde_json::Value {
+        serde_json::from_slice(&answer.body()).expect("a JSON body")
+    }
+
     #[test]
     fn answers_map_to_statuses_and_bodies() {
         let refreshed = Answer::Refreshed {
@@ -316,16 +368,18 @@ mod tests {
         };
         assert_eq!(refreshed.status(), 200);
         assert_eq!(
-            refreshed.body(),
+            body(&refreshed),
             serde_json::json!({"msg": "refreshed 2 warehouse(s)", "warehouses": ["a/w1", "a/w2"]})
         );
         let with_gone = Answer::Refreshed {
             warehouses: vec![],
             gone: vec![WarehouseId::new("a", "w3")],
         };
-        assert_eq!(with_gone.body()["gone"], serde_json::json!(["a/w3"]));
+        assert_eq!(body(&with_gone)["gone"], serde_json::json!(["a/w3"]));
+        assert_eq!(body(&with_gone)["warehouses"], serde_json::json!([]));
+        assert_eq!(body(&refreshed).get("gone"), None);
         assert_eq!(
-            Answer::Ignored("x".into()).body(),
+            body(&Answer::Ignored("x".into())),
             serde_json::json!({"msg": "ignored: x"})
         );
         assert_eq!(Answer::NotFound.status(), 404);
@@ -343,7 +397,7 @@ mod tests {
         assert_eq!(unavailable.retry_after(), Some(RETRY_AFTER_UNAVAILABLE));
         let refused = Answer::Refused(ProviderError::WrongCredentials("unauthorized"));
         assert_eq!(
-            (refused.status(), refused.body()),
+            (refused.status(), body(&refused)),
             (401, serde_json::json!({"error": "unauthorized"}))
         );
     }

@@ -183,7 +183,9 @@ fn respond(answer: &Answer) -> HttpResponse {
     if matches!(answer, Answer::MethodNotAllowed) {
         response.insert_header((header::ALLOW, "POST"));
     }
-    response.json(answer.body())
+    response
+        .content_type(header::ContentType::json())
+        .body(answer.body())
 }
 
 /// One line per delivery: the receiver by owner and name, never its token.
@@ -199,13 +201,34 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
     let provider = receiver.provider.name();
     match answer {
         Answer::Refreshed { warehouses, gone } => tracing::info!(
-            receiver = %name, provider, status, outcome, millis,
-            refreshed = warehouses.len(), gone = gone.len(), "delivery"
+            receiver = name,
+            provider,
+            status,
+            outcome,
+            millis,
+            refreshed = warehouses.len(),
+            gone = gone.len(),
+            "delivery"
         ),
         Answer::Unavailable { reason } => {
-            tracing::warn!(receiver = %name, provider, status, outcome, millis, reason, "delivery")
+            tracing::warn!(
+                receiver = name,
+                provider,
+                status,
+                outcome,
+                millis,
+                reason,
+                "delivery"
+            )
         }
-        _ => tracing::info!(receiver = %name, provider, status, outcome, millis, "delivery"),
+        _ => tracing::info!(
+            receiver = name,
+            provider,
+            status,
+            outcome,
+            millis,
+            "delivery"
+        ),
     }
 }
 
