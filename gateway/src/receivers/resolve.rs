@@ -66,13 +66,15 @@ pub struct Receiver {
     pub scope: WarehouseScope,
     /// Its delivery rate limit.
     pub limiter: RateLimiter,
+    /// See [`Receiver::log_name`]; made once, logged with every delivery.
+    log_name: String,
 }
 
 impl Receiver {
     /// `namespace/name` of the owner plus the receiver's name, for logs.
     /// Holds no secret: the token is not part of it.
-    pub fn log_name(&self) -> String {
-        format!("{}#{}", self.owner, self.name)
+    pub fn log_name(&self) -> &str {
+        &self.log_name
     }
 }
 
@@ -267,6 +269,7 @@ fn resolve_one(
         secrets: &secrets,
     });
     Ok(Receiver {
+        log_name: format!("{owner}#{}", entry.name),
         owner: owner.clone(),
         name: entry.name.clone(),
         provider,
