@@ -1,5 +1,6 @@
 //! The provider's view of one webhook request: what it may read, nothing more.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Read access to a request's headers, implemented by the gateway over its
@@ -54,10 +55,16 @@ impl<'a> Delivery<'a> {
 
     /// The media type of `Content-Type` without parameters, lowercased and
     /// trimmed, if the header is present and readable.
-    pub fn media_type(&self) -> Option<String> {
+    pub fn media_type(&self) -> Option<Cow<'a, str>> {
         let raw = std::str::from_utf8(self.header("content-type")?).ok()?;
         let essence = raw.split(';').next().unwrap_or_default().trim();
-        (!essence.is_empty()).then(|| essence.to_ascii_lowercase())
+        if essence.is_empty() {
+            None
+        } else if essence.bytes().any(|b| b.is_ascii_uppercase()) {
+            Some(Cow::Owned(essence.to_ascii_lowercase()))
+        } else {
+            Some(Cow::Borrowed(essence))
+        }
     }
 
     /// The body bytes.

@@ -59,34 +59,34 @@ impl RepoKey {
         let lowered = checked_lowercase(strip_scheme(reference.trim()))?;
         let without_digest = lowered.split('@').next().unwrap_or_default();
         let name = strip_tag(without_digest).trim_end_matches('/');
-        let components: Vec<&str> = name.split('/').collect();
-        if components.iter().any(|c| c.is_empty()) {
+        if name.split('/').any(str::is_empty) {
             return Err(if name.is_empty() {
                 ReferenceError::Empty
             } else {
                 ReferenceError::EmptyComponent
             });
         }
-        let first = components[0];
-        let has_domain = components.len() > 1
-            && (first.contains('.') || first.contains(':') || first == "localhost");
-        let (domain, path) = if has_domain {
-            (first, &components[1..])
-        } else {
-            (DOCKER_HUB, &components[..])
+        let (domain, path) = match name.split_once('/') {
+            Some((first, rest))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                (first, rest)
+            }
+            _ => (DOCKER_HUB, name),
         };
         let domain = if DOCKER_HUB_ALIASES.contains(&domain) {
             DOCKER_HUB
         } else {
             domain
         };
-        let mut key = String::with_capacity(name.len() + 16);
+        let official = domain == DOCKER_HUB && !path.contains('/');
+        let mut key = String::with_capacity(domain.len() + path.len() + "/library/".len());
         key.push_str(domain);
         key.push('/');
-        if domain == DOCKER_HUB && path.len() == 1 {
+        if official {
             key.push_str("library/");
         }
-        key.push_str(&path.join("/"));
+        key.push_str(path);
         Ok(Self {
             kind: RepoKind::Artifact,
             key,
@@ -168,6 +168,16 @@ fn strip_scheme(reference: &str) -> &str {
 fn checked_lowercase(text: &str) -> Result<String, ReferenceError> {
     if text.is_empty() {
         return Err(ReferenceError::Empty);
+    }
+    if text.is_ascii() {
+        // The common case, without Unicode's tables.
+        if text
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
+            return Err(ReferenceError::InvalidCharacter);
+        }
+        return Ok(text.to_ascii_lowercase());
     }
     if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ReferenceError::InvalidCharacter);
