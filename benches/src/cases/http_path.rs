@@ -1,7 +1,8 @@
 //! Case 1, the HTTP path's ceiling: the gateway answering authenticated
 //! Harbor pushes that match no Warehouse, against a bare actix-web endpoint,
 //! with the same load generator, connections, duration and CPU share, in
-//! alternating runs.
+//! alternating runs. A second gateway logging at `warn` (no line per
+//! delivery) shows what the per-delivery log line costs.
 
 use std::time::Duration;
 
@@ -27,11 +28,18 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Table> {
         cpu: Some(SERVER_CPU),
         ..GatewayOptions::default()
     };
-    let mut gateway = bench.gateway("http", options)?;
+    let mut gateway = bench.gateway("http", options.clone())?;
     gateway
         .wait_ready(&bench.http, Duration::from_secs(60))
         .await?;
     let gateway_url = bench.live_receiver_url(&mut gateway, NAMESPACE).await?;
+    let quiet_options = GatewayOptions {
+        log_level: "warn",
+        ..options
+    };
+    let mut quiet = bench.gateway("http-quiet", quiet_options)?;
+    quiet.wait_ready(&bench.http, Duration::from_secs(60)).await?;
+    let quiet_url = bench.live_receiver_url(&mut quiet, NAMESPACE).await?;
     let mut bare = Server::bare(&bench.bare_binary(), Some(SERVER_CPU))?;
     bare.wait_listening(&bench.http, Duration::from_secs(10))
         .await?;
@@ -59,29 +67,44 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Table> {
     };
     wrk::run(&bare_url, &load)?;
     wrk::run(&gateway_url, &load)?;
+    wrk::run(&quiet_url, &load)?;
 
     let start_load = bench.quiet().await;
     load.duration = bench.settings.duration;
-    let mut pairs: Vec<(Measured, Measured)> = Vec::new();
+    let mut rounds: Vec<Round> = Vec::new();
     for run in 1..=bench.settings.runs {
-        let bare_run = wrk::run(&bare_url, &load)?;
-        let gateway_run = wrk::run(&gateway_url, &load)?;
+        let round = Round {
+            bare: wrk::run(&bare_url, &load)?,
+            gateway: wrk::run(&gateway_url, &load)?,
+            quiet: wrk::run(&quiet_url, &load)?,
+        };
         eprintln!(
-            "  pair {run}: bare {:.0} req/s, gateway {:.0} req/s",
-            bare_run.requests_per_second, gateway_run.requests_per_second
+            "  round {run}: bare {:.0} req/s, gateway {:.0} req/s, gateway at warn {:.0} req/s",
+            round.bare.requests_per_second,
+            round.gateway.requests_per_second,
+            round.quiet.requests_per_second
         );
-        pairs.push((bare_run, gateway_run));
+        rounds.push(round);
     }
     gateway.check_alive()?;
+    quiet.check_alive()?;
     let end_load = crate::machine::load1();
-    Ok(report(&pairs, bench, start_load, end_load))
+    Ok(report(&rounds, bench, start_load, end_load))
 }
 
-fn report(pairs: &[(Measured, Measured)], bench: &Bench, start: f64, end: f64) -> Table {
+/// One run of each server, back to back.
+struct Round {
+    bare: Measured,
+    gateway: Measured,
+    /// The gateway without its per-delivery log line.
+    quiet: Measured,
+}
+
+fn report(rounds: &[Round], bench: &Bench, start: f64, end: f64) -> Table {
     let mut table = Table::new(
         "HTTP path: gateway vs bare actix-web",
         &[
-            "pair",
+            "round",
             "bare req/s",
             "gateway req/s",
             "gateway/bare",
@@ -89,47 +112,48 @@ fn report(pairs: &[(Measured, Measured)], bench: &Bench, start: f64, end: f64) -
             "gateway p50 ms",
             "bare p99 ms",
             "gateway p99 ms",
+            "gateway at warn req/s",
+            "at warn/bare",
         ],
     );
-    let ratio = |(bare, gateway): &(Measured, Measured)| {
-        gateway.requests_per_second / bare.requests_per_second
-    };
-    let cells = |label: String, values: [f64; 7]| {
-        let mut row = vec![label];
-        row.extend([
-            fixed(values[0], 0),
-            fixed(values[1], 0),
-            format!("{:.0}%", values[2] * 100.0),
-        ]);
-        row.extend(values[3..].iter().map(|v| fixed(*v, 3)));
-        row
-    };
-    let columns = |pair: &(Measured, Measured)| {
+    let columns = |round: &Round| {
+        let bare = round.bare.requests_per_second;
         [
-            pair.0.requests_per_second,
-            pair.1.requests_per_second,
-            ratio(pair),
-            millis(pair.0.p50),
-            millis(pair.1.p50),
-            millis(pair.0.p99),
-            millis(pair.1.p99),
+            bare,
+            round.gateway.requests_per_second,
+            round.gateway.requests_per_second / bare,
+            millis(round.bare.p50),
+            millis(round.gateway.p50),
+            millis(round.bare.p99),
+            millis(round.gateway.p99),
+            round.quiet.requests_per_second,
+            round.quiet.requests_per_second / bare,
         ]
     };
-    for (index, pair) in pairs.iter().enumerate() {
-        table.row(cells((index + 1).to_string(), columns(pair)));
+    let cells = |label: String, values: [f64; 9]| {
+        let percent = |ratio: f64| format!("{:.0}%", ratio * 100.0);
+        let mut row = vec![label];
+        row.extend([fixed(values[0], 0), fixed(values[1], 0), percent(values[2])]);
+        row.extend(values[3..7].iter().map(|v| fixed(*v, 3)));
+        row.extend([fixed(values[7], 0), percent(values[8])]);
+        row
+    };
+    for (index, round) in rounds.iter().enumerate() {
+        table.row(cells((index + 1).to_string(), columns(round)));
     }
-    let all: Vec<[f64; 7]> = pairs.iter().map(columns).collect();
-    let medians: [f64; 7] = std::array::from_fn(|column| {
+    let all: Vec<[f64; 9]> = rounds.iter().map(columns).collect();
+    let medians: [f64; 9] = std::array::from_fn(|column| {
         median(&all.iter().map(|row| row[column]).collect::<Vec<_>>())
     });
     table.row(cells("**median**".into(), medians));
-    let errors: u64 = pairs
+    let errors: u64 = rounds
         .iter()
-        .map(|(b, g)| b.non_2xx + b.socket_errors + g.non_2xx + g.socket_errors)
+        .flat_map(|round| [&round.bare, &round.gateway, &round.quiet])
+        .map(|run| run.non_2xx + run.socket_errors)
         .sum();
     table.note(format!(
-        "wrk -t1 -c{CONNECTIONS} -d{}s, pinned to CPU {LOAD_CPU}; each server pinned to CPU {SERVER_CPU} with 1 actix worker; runs alternate bare, gateway; \
-         the gateway answers an authenticated Harbor push (push-simple.json) matching no Warehouse, logging at info to /dev/null; \
+        "wrk -t1 -c{CONNECTIONS} -d{}s, pinned to CPU {LOAD_CPU}; each server pinned to CPU {SERVER_CPU} with 1 actix worker; runs alternate bare, gateway, gateway at warn; \
+         the gateways answer an authenticated Harbor push (push-simple.json) matching no Warehouse, logging (text) to /dev/null at info (one line per delivery) or at warn (none); \
          non-2xx answers and socket errors over all runs: {errors}; 1-minute load {start:.2} at start, {end:.2} at end. \
          Target: gateway >= 70% of bare.",
         bench.settings.duration.as_secs()
