@@ -38,7 +38,9 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Table> {
         ..options
     };
     let mut quiet = bench.gateway("http-quiet", quiet_options)?;
-    quiet.wait_ready(&bench.http, Duration::from_secs(60)).await?;
+    quiet
+        .wait_ready(&bench.http, Duration::from_secs(60))
+        .await?;
     let quiet_url = bench.live_receiver_url(&mut quiet, NAMESPACE).await?;
     let mut bare = Server::bare(&bench.bare_binary(), Some(SERVER_CPU))?;
     bare.wait_listening(&bench.http, Duration::from_secs(10))
