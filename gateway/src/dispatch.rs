@@ -113,9 +113,9 @@ impl Answer {
                 msg: &format_args!("ignored: {reason}"),
             }),
             Self::Refreshed { warehouses, gone } => encode(&RefreshedBody {
+                gone: (!gone.is_empty()).then_some(Names(gone)),
                 msg: &format_args!("refreshed {} warehouse(s)", warehouses.len()),
                 warehouses: Names(warehouses),
-                gone: (!gone.is_empty()).then_some(Names(gone)),
             }),
             Self::Unavailable { reason } => error_body(reason),
         }
@@ -133,13 +133,14 @@ struct MsgBody<'a> {
     msg: &'a std::fmt::Arguments<'a>,
 }
 
+/// Keys in alphabetical order, as the answers have always been written.
 #[derive(serde::Serialize)]
 struct RefreshedBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gone: Option<Names<'a>>,
     #[serde(serialize_with = "as_string")]
     msg: &'a std::fmt::Arguments<'a>,
     warehouses: Names<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    gone: Option<Names<'a>>,
 }
 
 /// Warehouses as `namespace/name` strings.
@@ -378,6 +379,10 @@ mod tests {
         assert_eq!(body(&with_gone)["gone"], serde_json::json!(["a/w3"]));
         assert_eq!(body(&with_gone)["warehouses"], serde_json::json!([]));
         assert_eq!(body(&refreshed).get("gone"), None);
+        assert_eq!(
+            String::from_utf8(with_gone.body()).expect("UTF-8"),
+            r#"{"gone":["a/w3"],"msg":"refreshed 0 warehouse(s)","warehouses":[]}"#
+        );
         assert_eq!(
             body(&Answer::Ignored("x".into())),
             serde_json::json!({"msg": "ignored: x"})

@@ -192,7 +192,11 @@ impl Refresher {
                 tokens: token::TokenSource::new(),
                 retry: settings.retry,
                 coalesce: settings.coalesce,
-                turns: Semaphore::new(settings.max_concurrent_patches.max(1)),
+                turns: Semaphore::new(
+                    settings
+                        .max_concurrent_patches
+                        .clamp(1, Semaphore::MAX_PERMITS),
+                ),
                 in_flight: AtomicU64::new(0),
                 runtime: tokio::runtime::Handle::current(),
             }),
@@ -257,10 +261,17 @@ impl Inner {
 
     /// Waits for a free patch slot; `None` once the refresher is closed.
     async fn take_turn(&self) -> Option<SemaphorePermit<'_>> {
+        // Counted out by a guard, so that a task dropped while it waits
+        // (at shutdown) leaves the gauge right.
+        struct Waiting<'a>(&'a dyn RefreshObserver);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.waiting(-1);
+            }
+        }
         self.observer.waiting(1);
-        let turn = self.turns.acquire().await.ok();
-        self.observer.waiting(-1);
-        turn
+        let _waiting = Waiting(self.observer.as_ref());
+        self.turns.acquire().await.ok()
     }
 
     /// Sends queued patches for one Warehouse until none is queued.

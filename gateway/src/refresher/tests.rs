@@ -64,6 +64,7 @@ impl Patcher for RecordingPatcher {
 struct CountingObserver {
     coalesced: AtomicUsize,
     patched: AtomicUsize,
+    waiting: std::sync::atomic::AtomicI64,
 }
 
 impl RefreshObserver for CountingObserver {
@@ -72,6 +73,9 @@ impl RefreshObserver for CountingObserver {
     }
     fn coalesced(&self) {
         self.coalesced.fetch_add(1, Ordering::SeqCst);
+    }
+    fn waiting(&self, change: i64) {
+        self.waiting.fetch_add(change, Ordering::SeqCst);
     }
 }
 
@@ -292,6 +296,23 @@ async fn a_lone_sender_is_not_slowed_by_the_spacing() {
     }
     assert_eq!(patcher.count(&warehouse("a")), 10);
     assert!(start.elapsed() < PATCH_SPACING * 2, "{:?}", start.elapsed());
+}
+
+#[tokio::test(start_paused = true)]
+async fn patches_beyond_the_limit_are_counted_as_waiting() {
+    let patcher = Arc::new(RecordingPatcher::with_latency(Duration::from_millis(100)));
+    let (refresher, observer) = refresher_with_turns(&patcher, true, 2);
+    let all: Vec<_> = (0..5)
+        .map(|i| tokio::spawn(refresher.refresh(warehouse(&format!("w{i}")))))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(refresher.in_flight(), 2);
+    assert_eq!(observer.waiting.load(Ordering::SeqCst), 3);
+    for delivery in all {
+        assert_eq!(delivery.await.expect("task"), Ok(()));
+    }
+    assert_eq!(observer.waiting.load(Ordering::SeqCst), 0);
+    assert_eq!(patcher.sent().len(), 5);
 }
 
 /// Stands in for an API server that lands one patch at a time, in order,
