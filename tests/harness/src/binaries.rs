@@ -3,8 +3,8 @@
 //! finds in its cache).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
+use crate::build_script;
 use crate::error::{Error, Result};
 use crate::paths;
 
@@ -25,37 +25,16 @@ impl Binaries {
     /// Uses `$KARGO_WEBHOOK_CONTROLPLANE_BIN` if set, else runs `build.sh`
     /// (a no-op when its cache is complete).
     pub fn locate_or_build() -> Result<Self> {
-        match std::env::var_os(BIN_DIR_ENV) {
-            Some(dir) if !dir.is_empty() => Self::in_dir(Path::new(&dir)),
-            _ => Self::build(),
-        }
+        let dir =
+            build_script::binary_dir(BIN_DIR_ENV, &paths::build_script()).map_err(Error::Build)?;
+        Self::in_dir(&dir)
     }
 
     /// Runs `build.sh`, its progress shown on this process's stderr, and
     /// takes the binaries from the directory it prints last.
     pub fn build() -> Result<Self> {
-        let script = paths::build_script();
-        let output = Command::new("bash")
-            .arg(&script)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| Error::io(format!("running {}", script.display()), e))?;
-        if !output.status.success() {
-            return Err(Error::Build(format!(
-                "{} exited with {} (its output is above)",
-                script.display(),
-                output.status
-            )));
-        }
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let dir = stdout
-            .lines()
-            .rev()
-            .find(|line| !line.trim().is_empty())
-            .ok_or_else(|| Error::Build(format!("{} printed no directory", script.display())))?;
-        Self::in_dir(Path::new(dir.trim()))
+        let dir = build_script::run(&paths::build_script()).map_err(Error::Build)?;
+        Self::in_dir(&dir)
     }
 
     /// Takes the binaries from `dir`, checking that both are there.
@@ -68,13 +47,13 @@ impl Binaries {
 }
 
 fn executable(dir: &Path, binary: &'static str) -> Result<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     let path = dir.join(binary);
-    match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o111 != 0 => Ok(path),
-        _ => Err(Error::MissingBinary {
+    if build_script::is_executable(&path) {
+        Ok(path)
+    } else {
+        Err(Error::MissingBinary {
             binary,
             dir: dir.to_path_buf(),
-        }),
+        })
     }
 }

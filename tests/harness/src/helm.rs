@@ -14,6 +14,7 @@ use k8s_openapi::api::authorization::v1::{
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, PostParams};
 
+use crate::build_script;
 use crate::control_plane::ControlPlane;
 use crate::error::{Error, Result};
 use crate::identity::{GATEWAY_NAMESPACE, GATEWAY_SERVICE_ACCOUNT, Identity};
@@ -61,12 +62,9 @@ pub fn helm_binary() -> Result<PathBuf> {
 }
 
 fn locate_or_build() -> Result<PathBuf> {
-    let dir = match std::env::var_os(HELM_BIN_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => build()?,
-    };
+    let dir = build_script::binary_dir(HELM_BIN_ENV, &helm_build_script()).map_err(Error::Helm)?;
     let helm = dir.join("helm");
-    if is_executable(&helm) {
+    if build_script::is_executable(&helm) {
         Ok(helm)
     } else {
         Err(Error::Helm(format!(
@@ -74,39 +72,6 @@ fn locate_or_build() -> Result<PathBuf> {
             helm.display()
         )))
     }
-}
-
-/// Runs the build script and returns the directory it prints last.
-fn build() -> Result<PathBuf> {
-    let script = helm_build_script();
-    let output = Command::new("bash")
-        .arg(&script)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| Error::io(format!("running {}", script.display()), e))?;
-    if !output.status.success() {
-        return Err(Error::Helm(format!(
-            "{} exited with {} (its output is above)",
-            script.display(),
-            output.status
-        )));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    stdout
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .map(PathBuf::from)
-        .ok_or_else(|| Error::Helm(format!("{} printed no directory", script.display())))
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 /// Renders the chart with `helm template <release> --namespace <namespace>`

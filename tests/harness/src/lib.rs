@@ -22,6 +22,7 @@
 //! Nothing outlives the process that started it: see [`ControlPlane`].
 
 mod binaries;
+mod build_script;
 mod control_plane;
 mod error;
 mod guardian;
