@@ -94,8 +94,9 @@ impl Answer {
     }
 
     /// The JSON body: `{"error": ...}` for refusals, `{"msg": ...}` otherwise.
-    /// Nothing from the request is echoed. Encoded straight from borrowed
-    /// parts: this runs for every delivery.
+    /// Nothing from the request is echoed. Encoded directly from small
+    /// structs, without building a JSON value first: this runs for every
+    /// delivery.
     pub fn body(&self) -> Vec<u8> {
         match self {
             Self::NotFound => error_body("not found"),
@@ -110,11 +111,11 @@ impl Answer {
             }
             Self::Refused(error) => error_body(error.reason()),
             Self::Ignored(reason) => encode(&MsgBody {
-                msg: &format_args!("ignored: {reason}"),
+                msg: format!("ignored: {reason}"),
             }),
             Self::Refreshed { warehouses, gone } => encode(&RefreshedBody {
                 gone: (!gone.is_empty()).then_some(Names(gone)),
-                msg: &format_args!("refreshed {} warehouse(s)", warehouses.len()),
+                msg: format!("refreshed {} warehouse(s)", warehouses.len()),
                 warehouses: Names(warehouses),
             }),
             Self::Unavailable { reason } => error_body(reason),
@@ -128,9 +129,8 @@ struct ErrorBody<'a> {
 }
 
 #[derive(serde::Serialize)]
-struct MsgBody<'a> {
-    #[serde(serialize_with = "as_string")]
-    msg: &'a std::fmt::Arguments<'a>,
+struct MsgBody {
+    msg: String,
 }
 
 /// Keys in alphabetical order, as the answers have always been written.
@@ -138,8 +138,7 @@ struct MsgBody<'a> {
 struct RefreshedBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     gone: Option<Names<'a>>,
-    #[serde(serialize_with = "as_string")]
-    msg: &'a std::fmt::Arguments<'a>,
+    msg: String,
     warehouses: Names<'a>,
 }
 
@@ -150,13 +149,6 @@ impl serde::Serialize for Names<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.iter().map(ToString::to_string))
     }
-}
-
-fn as_string<S: serde::Serializer>(
-    text: &&std::fmt::Arguments<'_>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(*text)
 }
 
 fn error_body(reason: &str) -> Vec<u8> {
