@@ -86,6 +86,8 @@ impl Server {
             .args(["--admin-address", &admin.to_string()])
             .args(["--external-url", &format!("http://{address}")])
             .args(["--leader-election", "false"])
+            // No Kargo controller here: the gateway publishes the URLs.
+            .args(["--publish-status", "true"])
             .args(["--receiver-rate", "0"])
             .args(["--workers", &options.workers.to_string()])
             .args(["--coalesce", &options.coalesce.to_string()])

@@ -9,7 +9,6 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use arc_swap::ArcSwap;
-use k8s_openapi::api::core::v1::Secret;
 use kube::api::Api;
 use kube::runtime::watcher;
 use tokio::sync::watch;
@@ -25,14 +24,22 @@ use crate::metrics::Metrics;
 use crate::ratelimit::RateLimit;
 use crate::readiness::Readiness;
 use crate::receivers::builder::{SharedTable, TableBuilder};
+use crate::receivers::events::ProblemReporter;
 use crate::receivers::publish::StatusPublisher;
-use crate::receivers::sources::{ConfigHandler, SecretHandler, SharedSources};
+use crate::receivers::secret_watches::{self, SecretWatches};
+use crate::receivers::sources::{ConfigHandler, SharedSources, needed_secret_keys};
 use crate::receivers::{ReceiverTable, UrlLayout};
 use crate::refresher::{KubePatcher, RefreshSettings, Refresher, RetryPolicy};
+use crate::watch::WatchReporting;
 use crate::{providers_linked, watch as kwatch};
 
 /// The watches readiness waits for.
-const WATCHES: [&str; 4] = ["projectconfigs", "clusterconfigs", "secrets", "warehouses"];
+const WATCHES: [&str; 4] = [
+    "projectconfigs",
+    "clusterconfigs",
+    secret_watches::RESOURCE,
+    "warehouses",
+];
 /// How often an unreachable API server is probed.
 const API_PROBE_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -69,38 +76,43 @@ impl Gateway {
         let index = SharedIndex::default();
         let watched_index = index.clone();
         let layout = UrlLayout::new(&config.external_url, &config.base_path);
-        let mut background = vec![tokio::spawn(kwatch::run(
-            Api::<ProjectConfig>::all(client.clone()),
-            watcher::Config::default(),
-            WATCHES[0],
-            Arc::clone(&readiness),
-            Arc::clone(&metrics),
-            ConfigHandler::<ProjectConfig>::new(Arc::clone(&sources)),
-        ))];
-        background.push(tokio::spawn(kwatch::run(
-            Api::<ClusterConfig>::all(client.clone()),
-            watcher::Config::default(),
-            WATCHES[1],
-            Arc::clone(&readiness),
-            Arc::clone(&metrics),
-            ConfigHandler::<ClusterConfig>::new(Arc::clone(&sources)),
-        )));
-        background.push(tokio::spawn(kwatch::run(
-            Api::<Secret>::all(client.clone()),
-            watcher::Config::default().labels(&config.secret_label_selector),
-            WATCHES[2],
-            Arc::clone(&readiness),
-            Arc::clone(&metrics),
-            SecretHandler::new(Arc::clone(&sources), &registry),
-        )));
-        background.push(tokio::spawn(kwatch::run(
-            Api::<Warehouse>::all(client.clone()),
-            watcher::Config::default(),
-            WATCHES[3],
-            Arc::clone(&readiness),
-            Arc::clone(&metrics),
-            IndexHandler::new(index.clone(), Arc::clone(&metrics)),
-        )));
+        let report = |resource| WatchReporting {
+            resource,
+            readiness: Some(Arc::clone(&readiness)),
+            metrics: Arc::clone(&metrics),
+        };
+        let mut background = vec![
+            tokio::spawn(kwatch::run(
+                Api::<ProjectConfig>::all(client.clone()),
+                watcher::Config::default(),
+                report(WATCHES[0]),
+                ConfigHandler::<ProjectConfig>::new(Arc::clone(&sources)),
+            )),
+            tokio::spawn(kwatch::run(
+                Api::<ClusterConfig>::all(client.clone()),
+                watcher::Config::default(),
+                report(WATCHES[1]),
+                ConfigHandler::<ClusterConfig>::new(Arc::clone(&sources)),
+            )),
+            tokio::spawn(kwatch::run(
+                Api::<Warehouse>::all(client.clone()),
+                watcher::Config::default(),
+                report(WATCHES[3]),
+                IndexHandler::new(index.clone(), Arc::clone(&metrics)),
+            )),
+            tokio::spawn(
+                SecretWatches {
+                    client: client.clone(),
+                    sources: Arc::clone(&sources),
+                    label_selector: config.secret_label_selector.clone(),
+                    cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
+                    needed_keys: needed_secret_keys(&registry),
+                    readiness: Arc::clone(&readiness),
+                    metrics: Arc::clone(&metrics),
+                }
+                .run(),
+            ),
+        ];
 
         let builder = TableBuilder {
             sources: Arc::clone(&sources),
@@ -111,22 +123,23 @@ impl Gateway {
                 rate: config.receiver_rate,
                 burst: config.receiver_burst,
             },
+            layout: layout.clone(),
             metrics: Arc::clone(&metrics),
         };
         background.push(tokio::spawn(builder.run()));
 
+        let identity = if config.identity.is_empty() {
+            format!("kargo-webhook-gateway-{}", uuid::Uuid::new_v4().simple())
+        } else {
+            config.identity.clone()
+        };
         let (leader, election) = if config.leader_election {
-            let identity = if config.identity.is_empty() {
-                format!("kargo-webhook-gateway-{}", uuid::Uuid::new_v4().simple())
-            } else {
-                config.identity.clone()
-            };
             let (election, leader) = LeaderElection::new(
                 client.clone(),
                 LeaseConfig {
                     namespace: config.lease_namespace.clone(),
                     name: config.lease_name.clone(),
-                    identity,
+                    identity: identity.clone(),
                     duration: Duration::from_secs(15),
                     renew: Duration::from_secs(5),
                 },
@@ -136,7 +149,7 @@ impl Gateway {
             (leader, Some(election))
         } else {
             let (sender, leader) = watch::channel(true);
-            // Keep the sender alive for as long as the publisher runs.
+            // Keep the sender alive for as long as its receivers run.
             background.push(tokio::spawn(async move {
                 sender.closed().await;
             }));
@@ -155,17 +168,28 @@ impl Gateway {
             }
         }));
         background.push(tokio::spawn(
-            StatusPublisher {
-                client: client.clone(),
-                sources: Arc::clone(&sources),
-                table: Arc::clone(&table),
-                layout: layout.clone(),
-                leader,
-                metrics: Arc::clone(&metrics),
-                contention: std::collections::HashMap::new(),
-            }
+            ProblemReporter::new(
+                client.clone(),
+                identity,
+                Arc::clone(&sources),
+                Arc::clone(&table),
+                leader.clone(),
+            )
             .run(),
         ));
+        if config.publish_status {
+            background.push(tokio::spawn(
+                StatusPublisher::new(
+                    client.clone(),
+                    Arc::clone(&sources),
+                    Arc::clone(&table),
+                    layout.clone(),
+                    leader,
+                    Arc::clone(&metrics),
+                )
+                .run(),
+            ));
+        }
         background.push(tokio::spawn(probe_api(
             client.clone(),
             Arc::clone(&readiness),
@@ -185,7 +209,6 @@ impl Gateway {
             index,
             refresher,
             metrics: Arc::clone(&metrics),
-            base_path: layout.base_path().to_owned(),
             body_limit: config.body_limit,
             answer_deadline: config.answer_deadline,
             body_read_timeout: config.body_read_timeout,
@@ -229,7 +252,7 @@ impl Gateway {
 
         let webhook_handle = webhook_server.handle();
         let admin_handle = admin_server.handle();
-        tracing::info!(%webhook_address, %admin_address, base_path = layout.base_path(), "gateway listening");
+        tracing::info!(%webhook_address, %admin_address, base_path = layout.base_path(), publish_status = config.publish_status, "gateway listening");
         Ok(Self {
             webhook_address,
             admin_address,

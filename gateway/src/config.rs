@@ -57,8 +57,9 @@ pub struct Config {
     )]
     pub cluster_secrets_namespace: String,
 
-    /// Label selector of the Secrets the gateway watches; a receiver's
-    /// Secret must match it.
+    /// Label selector of the receiver Secrets the gateway watches in each
+    /// project namespace (Kargo's docs label them this way); empty watches
+    /// every Secret there. A receiver's Secret must match it.
     #[arg(
         long,
         env = "KARGO_WEBHOOK_GATEWAY_SECRET_LABEL_SELECTOR",
@@ -134,6 +135,13 @@ pub struct Config {
     /// random one when empty.
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_IDENTITY", default_value = "")]
     pub identity: String,
+
+    /// Write `status.webhookReceivers` and the `Ready` condition of
+    /// ProjectConfigs and ClusterConfigs. Leave off wherever Kargo's
+    /// management controller runs: it owns that status and publishes the
+    /// same URLs. Only for clusters without it.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_PUBLISH_STATUS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub publish_status: bool,
 
     /// Log format.
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -276,6 +284,7 @@ mod tests {
         assert_eq!(config.webhook_address.port(), 8080);
         assert_eq!(config.admin_address.port(), 8081);
         assert!(config.coalesce);
+        assert!(!config.publish_status, "Kargo's controller owns status");
     }
 
     #[test]

@@ -35,6 +35,11 @@ impl Readiness {
         self.api_reachable.store(true, Ordering::Relaxed);
     }
 
+    /// True once the watch of `resource` has listed (and not failed since).
+    pub fn is_synced(&self, resource: &str) -> bool {
+        self.synced().get(resource).copied().unwrap_or(false)
+    }
+
     /// The watch of `resource` failed: its view may miss changes until it
     /// has listed again.
     pub fn mark_unsynced(&self, resource: &'static str) {

@@ -39,8 +39,8 @@ pub fn secrets(items: &[TestSecret<'_>]) -> HashMap<(String, String), Arc<Secret
 /// Secret `team-a/s` whose `auth-header` is `Bearer a`.
 pub fn team_a_receivers(spec: serde_json::Value) -> crate::receivers::table::OwnerReceivers {
     use crate::ratelimit::RateLimit;
-    use crate::receivers::resolve::{Owner, ResolveContext, resolve};
-    use crate::receivers::token::Scope;
+    use crate::receivers::UrlLayout;
+    use crate::receivers::resolve::{Owner, ResolveContext, Scope, SecretLookup, resolve};
 
     let registry = test_registry();
     let store = secrets(&[("team-a", "s", &[("auth-header", "Bearer a")])]);
@@ -56,12 +56,19 @@ pub fn team_a_receivers(spec: serde_json::Value) -> crate::receivers::table::Own
             registry: &registry,
             cluster_secrets_namespace: "kargo-system-resources",
             rate_limit: RateLimit::UNLIMITED,
+            layout: &UrlLayout::new("https://hooks.example.org", ""),
         },
-        &|ns, name| store.get(&(ns.to_owned(), name.to_owned())).cloned(),
+        &|ns, name| {
+            store
+                .get(&(ns.to_owned(), name.to_owned()))
+                .cloned()
+                .map_or(SecretLookup::NotFound, SecretLookup::Found)
+        },
     );
     crate::receivers::table::OwnerReceivers {
         owner,
         generation: Some(3),
         results,
+        published: Vec::new(),
     }
 }

@@ -46,48 +46,87 @@ pub trait WatchHandler<K>: Send + 'static {
     /// The re-list is complete: objects not seen in it are gone.
     fn relist_done(&mut self);
     /// The watch failed: until the next `relist_done`, the handler's state
-    /// may miss changes. A re-list follows after a back-off.
-    fn watch_failed(&mut self) {}
+    /// may miss changes. A re-list follows after a back-off. The handler
+    /// says whether it reported the failure itself (then the driver only
+    /// counts it).
+    fn watch_failed(&mut self, _error: &watcher::Error) -> FailureHandled {
+        FailureHandled::No
+    }
 }
 
-/// Watches `api` until the process ends.
-pub async fn run<K, H>(
-    api: Api<K>,
-    config: watcher::Config,
-    resource: &'static str,
-    readiness: Arc<Readiness>,
-    metrics: Arc<Metrics>,
-    mut handler: H,
-) where
+/// Whether a handler reported a watch failure itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureHandled {
+    /// It did (e.g. an expected 403 that it turned into a receiver
+    /// problem): the driver stays quiet and leaves readiness alone.
+    Yes,
+    /// It did not: the driver logs it and marks the view stale.
+    No,
+}
+
+/// Why a watch stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchFailure {
+    /// The API server or the connection failed.
+    #[error(transparent)]
+    Watch(#[from] watcher::Error),
+    /// The stream ended, which a watcher's stream should never do.
+    #[error("the watch stream ended")]
+    Ended,
+}
+
+/// Where a watch reports its state.
+#[derive(Debug, Clone)]
+pub struct WatchReporting {
+    /// The resource's name in logs and metrics, e.g. `warehouses`.
+    pub resource: &'static str,
+    /// The readiness entry this watch keeps up to date; `None` for watches
+    /// whose handler reports readiness some other way.
+    pub readiness: Option<Arc<Readiness>>,
+    /// Where failures are counted.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Watches `api` until the process ends (or the task is aborted).
+pub async fn run<K, H>(api: Api<K>, config: watcher::Config, report: WatchReporting, mut handler: H)
+where
     K: kube::Resource + Clone + Debug + DeserializeOwned + Send + 'static,
     H: WatchHandler<K>,
 {
+    let resource = report.resource;
     let mut failures = 0u32;
     loop {
         let failure = watch_until_failure(
             api.clone(),
             config.clone(),
-            resource,
-            &readiness,
+            &report,
             &mut handler,
             &mut failures,
         )
         .await;
-        readiness.mark_unsynced(resource);
-        readiness.mark_api_unreachable();
-        handler.watch_failed();
-        metrics
+        let handled = match &failure {
+            WatchFailure::Watch(error) => handler.watch_failed(error),
+            WatchFailure::Ended => FailureHandled::No,
+        };
+        report
+            .metrics
             .watch_errors
             .get_or_create(&WatchLabels { resource })
             .inc();
         let delay = relist_delay(failures);
         failures = failures.saturating_add(1);
-        tracing::warn!(
-            resource,
-            error = %failure,
-            retry_ms = delay.as_millis(),
-            "watch failed; re-listing after back-off"
-        );
+        if handled == FailureHandled::No {
+            if let Some(readiness) = &report.readiness {
+                readiness.mark_unsynced(resource);
+                readiness.mark_api_unreachable();
+            }
+            tracing::warn!(
+                resource,
+                error = %failure,
+                retry_ms = delay.as_millis(),
+                "watch failed; re-listing after back-off"
+            );
+        }
         tokio::time::sleep(delay).await;
     }
 }
@@ -97,11 +136,10 @@ pub async fn run<K, H>(
 async fn watch_until_failure<K, H>(
     api: Api<K>,
     config: watcher::Config,
-    resource: &'static str,
-    readiness: &Readiness,
+    report: &WatchReporting,
     handler: &mut H,
     failures: &mut u32,
-) -> String
+) -> WatchFailure
 where
     K: kube::Resource + Clone + Debug + DeserializeOwned + Send + 'static,
     H: WatchHandler<K>,
@@ -115,15 +153,17 @@ where
             Ok(Event::InitApply(object)) => handler.relist_apply(object),
             Ok(Event::InitDone) => {
                 handler.relist_done();
-                readiness.mark_synced(resource);
+                if let Some(readiness) = &report.readiness {
+                    readiness.mark_synced(report.resource);
+                }
                 *failures = 0;
-                tracing::debug!(resource, "watch listed");
+                tracing::debug!(resource = report.resource, "watch listed");
             }
-            Err(error) => return error.to_string(),
+            Err(error) => return error.into(),
         }
     }
     // A watcher stream does not end; should it, start over as after an error.
-    "the watch stream ended".to_owned()
+    WatchFailure::Ended
 }
 
 /// The back-off before re-list number `failures + 1`: doubling from

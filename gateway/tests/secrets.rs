@@ -27,7 +27,8 @@ fn marker(what: &str) -> String {
 
 /// The gateway's arguments for these tests: one base path and external URL
 /// for all of them, so that gateways running side by side publish the same
-/// status; no Lease (each test runs its own gateway).
+/// status; no Lease (each test runs its own gateway); no Kargo controller
+/// here, so the gateway publishes the receiver URLs itself.
 fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "--base-path",
@@ -36,6 +37,8 @@ fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
         EXTERNAL_URL,
         "--leader-election",
         "false",
+        "--publish-status",
+        "true",
     ];
     args.extend_from_slice(extra);
     args

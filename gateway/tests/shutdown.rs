@@ -44,6 +44,9 @@ async fn sigterm_answers_in_flight_deliveries_refuses_new_ones_and_exits_0() {
             "4s",
             "--answer-deadline",
             "2s",
+            // No Kargo controller here: the gateway publishes the URL.
+            "--publish-status",
+            "true",
         ],
     );
     let namespace = control_plane.fresh_namespace("shutdown").await;

@@ -8,14 +8,16 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kargo_webhook_gateway::http::route::receiver_segments;
+use kargo_webhook_gateway::http::route;
 use kargo_webhook_gateway::index::{Subscriptions, WarehouseId, WarehouseIndex};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_gateway::ratelimit::RateLimit;
-use kargo_webhook_gateway::receivers::resolve::{ResolveContext, SecretData, resolve};
+use kargo_webhook_gateway::receivers::resolve::{
+    ResolveContext, SecretData, SecretLookup, resolve,
+};
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
-use kargo_webhook_gateway::receivers::{Owner, ReceiverTable, Scope, WarehouseScope};
+use kargo_webhook_gateway::receivers::{Owner, ReceiverTable, Scope, UrlLayout, WarehouseScope};
 use kargo_webhook_gateway::selection::RuleCache;
 use kargo_webhook_provider::{RepoKey, SecretValue};
 use serde_json::json;
@@ -199,6 +201,7 @@ fn receiver_table() -> anyhow::Result<Table> {
         let entries: Vec<WebhookReceiverConfig> = serde_json::from_value(
             json!([{"name": "harbor", "harbor": {"secretRef": {"name": "s"}}}]),
         )?;
+        let layout = UrlLayout::new("http://bench", "");
         let start = Instant::now();
         let owners: Vec<OwnerReceivers> = (0..projects)
             .map(|i| {
@@ -219,32 +222,34 @@ fn receiver_table() -> anyhow::Result<Table> {
                     registry: &registry,
                     cluster_secrets_namespace: "kargo-system-resources",
                     rate_limit: RateLimit::UNLIMITED,
+                    layout: &layout,
                 };
-                let lookup =
-                    |ns: &str, name: &str| secrets.get(&(ns.to_owned(), name.to_owned())).cloned();
+                let lookup = |ns: &str, name: &str| {
+                    secrets
+                        .get(&(ns.to_owned(), name.to_owned()))
+                        .cloned()
+                        .map_or(SecretLookup::NotFound, SecretLookup::Found)
+                };
                 OwnerReceivers {
                     owner: owner.clone(),
                     generation: Some(1),
                     results: resolve(&owner, &entries, context, &lookup),
+                    published: Vec::new(),
                 }
             })
             .collect();
         let receivers = ReceiverTable::build(owners, None);
         let build = start.elapsed();
         let middle = &receivers.owners()[projects / 2].results[0];
-        let token = middle
+        let hit = middle
             .state
             .as_ref()
             .map_err(|problem| anyhow::anyhow!("receiver not live: {problem}"))?
-            .token
+            .path
             .as_str()
             .to_owned();
-        let hit = format!("/harbor/{token}");
-        let miss = format!("/harbor/{}", "0".repeat(token.len()));
-        let lookup = |path: &str| {
-            receiver_segments("", path)
-                .and_then(|(provider, token)| receivers.lookup(provider, token).cloned())
-        };
+        let miss = format!("/harbor/{}", "0".repeat(64));
+        let lookup = |path: &str| route::lookup(&receivers, path, None).cloned();
         anyhow::ensure!(lookup(&hit).is_some() && lookup(&miss).is_none());
         let hit_ns = per_call(|| {
             black_box(lookup(black_box(&hit)));
@@ -260,8 +265,8 @@ fn receiver_table() -> anyhow::Result<Table> {
         ]);
     }
     table.note(
-        "One Harbor receiver per ProjectConfig; the path is split and checked as the webhook handler does, \
-         then looked up by token (the Arc of the receiver is cloned, as on the request path).",
+        "One Harbor receiver per ProjectConfig; the path is looked up as the webhook handler does \
+         (the Arc of the receiver is cloned, as on the request path).",
     );
     Ok(table)
 }

@@ -1,81 +1,58 @@
-//! Splits a request path into the provider and token segments of a
-//! receiver URL. Only the exact spelling the gateway publishes matches:
-//! no percent-decoding, no dot segments, no doubled or trailing slashes.
+//! Finds the receiver of a request. Only a path exactly as published
+//! matches (the table is keyed by the published spelling): no
+//! percent-decoding, no dot segments, no doubled or trailing slashes, and
+//! no query string, even an empty one.
 
 use std::sync::Arc;
 
 use crate::receivers::{Receiver, ReceiverTable};
 
-/// The live receiver at a request's path, if the path is exactly one
-/// the gateway publishes. A query string, even an empty one, makes it
-/// another URL.
+/// The live receiver at a request's path and query, if any.
 pub fn lookup<'t>(
     table: &'t ReceiverTable,
-    base_path: &str,
     path: &str,
     query: Option<&str>,
 ) -> Option<&'t Arc<Receiver>> {
     if query.is_some() {
         return None;
     }
-    let (provider, token) = receiver_segments(base_path, path)?;
-    table.lookup(provider, token)
-}
-
-/// The provider and token of `{base}/{provider}/{token}`, if `path` has
-/// exactly that shape.
-pub fn receiver_segments<'a>(base_path: &str, path: &'a str) -> Option<(&'a str, &'a str)> {
-    let rest = path.strip_prefix(base_path)?;
-    let rest = rest.strip_prefix('/')?;
-    let (provider, token) = rest.split_once('/')?;
-    let plain = |segment: &str| {
-        !segment.is_empty()
-            && segment
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    };
-    (plain(provider) && plain(token)).then_some((provider, token))
+    table.lookup(path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::team_a_receivers;
 
     #[test]
     fn only_the_published_spelling_matches() {
-        let token = "0123456789abcdef";
-        assert_eq!(
-            receiver_segments("", &format!("/harbor/{token}")),
-            Some(("harbor", token))
+        let table = ReceiverTable::build(
+            vec![team_a_receivers(serde_json::json!([
+                {"name": "r", "harbor": {"secretRef": {"name": "s"}}},
+            ]))],
+            None,
         );
-        assert_eq!(
-            receiver_segments("/hooks", &format!("/hooks/harbor/{token}")),
-            Some(("harbor", token))
-        );
-        for path in [
-            format!("/harbor/{token}/"),
-            format!("//harbor/{token}"),
-            format!("/harbor//{token}"),
-            format!("/harbor/{}", token.to_uppercase()),
-            format!("/harbor%2F{token}"),
-            format!("/harbor/..%2F{token}"),
-            format!("/x/../harbor/{token}"),
-            format!("/harbor/./{token}"),
-            format!("/harbor/{token}/extra"),
+        let receiver = table.owners()[0].results[0].state.as_ref().expect("live");
+        let path = receiver.path.as_str();
+        let hash = path.trim_start_matches("/harbor/");
+        assert!(lookup(&table, path, None).is_some());
+        assert!(lookup(&table, path, Some("")).is_none());
+        assert!(lookup(&table, path, Some("a=b")).is_none());
+        for other in [
+            format!("{path}/"),
+            format!("/{path}"),
+            format!("/harbor//{hash}"),
+            format!("/harbor/{}", hash.to_uppercase()),
+            format!("/harbor%2F{hash}"),
+            format!("/x/..{path}"),
+            format!("/harbor/./{hash}"),
+            format!("{path}/extra"),
+            format!("/quay/{hash}"),
             "/harbor/".to_owned(),
-            "/harbor".to_owned(),
             "/".to_owned(),
             String::new(),
         ] {
-            assert_eq!(receiver_segments("", &path), None, "{path}");
+            assert!(lookup(&table, &other, None).is_none(), "{other}");
         }
-        assert_eq!(
-            receiver_segments("/hooks", &format!("/harbor/{token}")),
-            None
-        );
-        assert_eq!(
-            receiver_segments("/hooks", &format!("/hooksx/harbor/{token}")),
-            None
-        );
     }
 }

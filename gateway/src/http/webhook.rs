@@ -23,7 +23,7 @@ use crate::refresher::Refresher;
 /// What the webhook handler needs.
 #[derive(Debug, Clone)]
 pub struct WebhookState {
-    /// Receivers by token.
+    /// Receivers by path.
     pub table: SharedTable,
     /// Warehouses by repository.
     pub index: SharedIndex,
@@ -31,8 +31,6 @@ pub struct WebhookState {
     pub refresher: Refresher,
     /// Counters and histograms.
     pub metrics: Arc<Metrics>,
-    /// Path prefix of receiver URLs ("" or "/x").
-    pub base_path: String,
     /// Default body limit.
     pub body_limit: usize,
     /// Time from arrival to answer.
@@ -91,13 +89,7 @@ async fn deliver(
 
 fn lookup(request: &HttpRequest, state: &WebhookState) -> Option<Arc<Receiver>> {
     let uri = request.uri();
-    route::lookup(
-        &state.table.load(),
-        &state.base_path,
-        uri.path(),
-        uri.query(),
-    )
-    .cloned()
+    route::lookup(&state.table.load(), uri.path(), uri.query()).cloned()
 }
 
 async fn handle(

@@ -8,7 +8,7 @@ use super::{SharedIndex, Subscriptions, WarehouseId, WarehouseIndex};
 use crate::kargo::Warehouse;
 use crate::metrics::Metrics;
 use crate::selection::RuleCache;
-use crate::watch::WatchHandler;
+use crate::watch::{FailureHandled, WatchHandler};
 
 /// Applies Warehouse events to the shared index. A re-list builds a new
 /// index on the side and swaps it in at the end, so Warehouses deleted while
@@ -95,9 +95,10 @@ impl WatchHandler<Warehouse> for IndexHandler {
         self.rules.prune();
     }
 
-    fn watch_failed(&mut self) {
+    fn watch_failed(&mut self, _error: &kube::runtime::watcher::Error) -> FailureHandled {
         self.relisted = None;
         self.write().mark_stale();
+        FailureHandled::No
     }
 }
 
@@ -114,7 +115,7 @@ mod tests {
         handler.relist_start();
         handler.relist_done();
         assert!(!stale());
-        handler.watch_failed();
+        handler.watch_failed(&kube::runtime::watcher::Error::NoResourceVersion);
         assert!(stale(), "events may have been missed");
         handler.relist_start();
         assert!(stale(), "a list in progress is not a list");

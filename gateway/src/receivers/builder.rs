@@ -11,6 +11,7 @@ use kargo_webhook_provider::Registry;
 use super::resolve::{ResolveContext, resolve};
 use super::sources::SharedSources;
 use super::table::{OwnerReceivers, ReceiverTable};
+use super::url::UrlLayout;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimit;
 
@@ -33,6 +34,8 @@ pub struct TableBuilder {
     pub cluster_secrets_namespace: String,
     /// Each receiver's delivery limit.
     pub rate_limit: RateLimit,
+    /// How receiver paths are spelled.
+    pub layout: UrlLayout,
     /// Receiver gauges.
     pub metrics: Arc<Metrics>,
 }
@@ -46,13 +49,9 @@ impl TableBuilder {
                 registry: &self.registry,
                 cluster_secrets_namespace: &self.cluster_secrets_namespace,
                 rate_limit: self.rate_limit,
+                layout: &self.layout,
             };
-            let secret = |ns: &str, name: &str| {
-                sources
-                    .secrets
-                    .get(&(ns.to_owned(), name.to_owned()))
-                    .cloned()
-            };
+            let secret = |ns: &str, name: &str| sources.secret(ns, name);
             sources
                 .configs
                 .iter()
@@ -60,6 +59,7 @@ impl TableBuilder {
                     owner: owner.clone(),
                     generation: entry.generation,
                     results: resolve(owner, &entry.receivers, context, &secret),
+                    published: entry.published_paths(),
                 })
                 .collect()
         };
@@ -77,8 +77,10 @@ impl TableBuilder {
             self.sources.receivers_changed.notified().await;
             tokio::time::sleep(DEBOUNCE).await;
             self.rebuild();
-            // The status publisher compares the new table with each status.
+            // The status publisher and the problem reporter compare the new
+            // table with what they last saw.
             self.sources.status_changed.notify_one();
+            self.sources.table_changed.notify_one();
         }
     }
 }
@@ -91,13 +93,16 @@ fn log_changes(previous: &ReceiverTable, next: &ReceiverTable) {
                 .owners()
                 .iter()
                 .flat_map(|o| {
-                    o.results.iter().map(move |r| {
-                        let state = match &r.state {
-                            Ok(receiver) => Ok(receiver.provider.name()),
-                            Err(problem) => Err(format!("{problem} [{}]", problem.reason())),
-                        };
-                        (o.owner.to_string(), r.name.clone(), state)
-                    })
+                    o.results
+                        .iter()
+                        .filter(|r| !r.state.as_ref().is_err_and(|p| p.is_pending()))
+                        .map(move |r| {
+                            let state = match &r.state {
+                                Ok(receiver) => Ok(receiver.provider.name()),
+                                Err(problem) => Err(format!("{problem} [{}]", problem.reason())),
+                            };
+                            (o.owner.to_string(), r.name.clone(), state)
+                        })
                 })
                 .collect()
         };

@@ -1,14 +1,17 @@
 //! Receivers: from ProjectConfig and ClusterConfig entries plus their
-//! Secrets to a table of live URLs and a status per object.
+//! Secrets to a table of live URLs, a status per object, and reports of
+//! receivers that cannot work.
 
 pub mod builder;
+pub mod events;
 pub mod publish;
 pub mod resolve;
+pub mod secret_watches;
 pub mod sources;
 pub mod status;
 pub mod table;
-pub mod token;
+pub mod url;
 
-pub use resolve::{Owner, Receiver, ReceiverProblem, WarehouseScope};
-pub use table::{ReceiverTable, UrlLayout};
-pub use token::{Scope, Token};
+pub use resolve::{Owner, Receiver, ReceiverProblem, Scope, WarehouseScope};
+pub use table::{OwnerReceivers, ReceiverTable};
+pub use url::{ReceiverPath, UrlLayout};

@@ -2,6 +2,10 @@
 //! ProjectConfig and ClusterConfig, through the status subresource, only
 //! when it differs from what the object already says, and only while this
 //! replica holds the Lease.
+//!
+//! Off by default (`--publish-status`): in every real install Kargo's
+//! management controller owns that status, with the same formula. This is
+//! for clusters without it (local runs, tests).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -12,10 +16,10 @@ use kube::api::{Api, Patch, PatchParams};
 use tokio::sync::watch;
 
 use super::builder::SharedTable;
+use super::resolve::{Owner, Scope};
 use super::sources::SharedSources;
-use super::status::desired_status;
-use super::table::UrlLayout;
-use super::token::Scope;
+use super::status::{agrees, desired_status};
+use super::url::UrlLayout;
 use crate::kargo::{ClusterConfig, ProjectConfig, ReceiversStatus};
 use crate::metrics::{Metrics, PatchLabels};
 
@@ -30,9 +34,12 @@ const CONTENTION_WINDOW: Duration = Duration::from_secs(60);
 const FIRST_BACKOFF: Duration = Duration::from_secs(60);
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
 
+/// The field manager of the gateway's status writes.
+pub const FIELD_MANAGER: &str = "kargo-webhook-gateway";
+
 /// Notices when the gateway keeps re-publishing one object's status because
-/// someone else keeps overwriting it (Kargo's own controller writes
-/// `status.webhookReceivers` too, see docs/install.md), and backs off
+/// someone else keeps overwriting it with other URLs (Kargo's controller
+/// configured with another base URL, see docs/install.md), and backs off
 /// instead of fighting in a tight loop.
 #[derive(Debug, Default)]
 pub struct Contention {
@@ -84,20 +91,14 @@ impl Contention {
 
 /// The status publisher.
 pub struct StatusPublisher {
-    /// Client for status patches.
-    pub client: kube::Client,
-    /// Current objects and their statuses.
-    pub sources: Arc<SharedSources>,
-    /// The live receiver table.
-    pub table: SharedTable,
-    /// How URLs are spelled.
-    pub layout: UrlLayout,
-    /// True while this replica may publish.
-    pub leader: watch::Receiver<bool>,
-    /// Status update counters.
-    pub metrics: Arc<Metrics>,
+    client: kube::Client,
+    sources: Arc<SharedSources>,
+    table: SharedTable,
+    layout: UrlLayout,
+    leader: watch::Receiver<bool>,
+    metrics: Arc<Metrics>,
     /// Per object: how often its status was patched lately.
-    pub contention: HashMap<super::resolve::Owner, Contention>,
+    contention: HashMap<Owner, Contention>,
 }
 
 impl std::fmt::Debug for StatusPublisher {
@@ -109,6 +110,26 @@ impl std::fmt::Debug for StatusPublisher {
 }
 
 impl StatusPublisher {
+    /// A publisher that writes while `leader` says so.
+    pub fn new(
+        client: kube::Client,
+        sources: Arc<SharedSources>,
+        table: SharedTable,
+        layout: UrlLayout,
+        leader: watch::Receiver<bool>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            client,
+            sources,
+            table,
+            layout,
+            leader,
+            metrics,
+            contention: HashMap::new(),
+        }
+    }
+
     /// Publishes until the process ends.
     pub async fn run(mut self) {
         let mut wait = RESYNC;
@@ -140,7 +161,11 @@ impl StatusPublisher {
         let mut all_ok = true;
         for owner in table.owners() {
             let contention = self.contention.entry(owner.owner.clone()).or_default();
-            if contention.paused(Instant::now()) {
+            let pending = owner
+                .results
+                .iter()
+                .any(|r| r.state.as_ref().is_err_and(|p| p.is_pending()));
+            if contention.paused(Instant::now()) || pending {
                 continue;
             }
             let current = {
@@ -152,7 +177,7 @@ impl StatusPublisher {
                 }
             };
             let desired = desired_status(owner, &self.layout, current.as_ref(), &now);
-            if current.as_ref() == Some(&desired) {
+            if current.as_ref().is_some_and(|c| agrees(c, &desired)) {
                 continue;
             }
             if let Some(pause) = self
@@ -165,8 +190,8 @@ impl StatusPublisher {
                     owner = %owner.owner,
                     pause_seconds = pause.as_secs(),
                     "another writer keeps replacing this object's status.webhookReceivers \
-                     (is Kargo's own webhook receiver handling still on? see docs/install.md); \
-                     pausing status publishing for it"
+                     with other URLs (is Kargo's controller configured with another base URL? \
+                     see docs/install.md); pausing status publishing for it"
                 );
                 self.metrics
                     .status_updates
@@ -191,14 +216,13 @@ impl StatusPublisher {
         all_ok
     }
 
-    async fn patch(
-        &self,
-        owner: &super::resolve::Owner,
-        status: &ReceiversStatus,
-    ) -> Result<(), kube::Error> {
+    async fn patch(&self, owner: &Owner, status: &ReceiversStatus) -> Result<(), kube::Error> {
         let body = serde_json::json!({ "status": status });
         let patch = Patch::Merge(&body);
-        let params = PatchParams::default();
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PatchParams::default()
+        };
         match owner.scope {
             Scope::Project => {
                 let api: Api<ProjectConfig> =

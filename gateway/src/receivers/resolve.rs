@@ -7,9 +7,28 @@ use std::sync::Arc;
 
 use kargo_webhook_provider::{Credentials, Provider, Registry, SecretValue};
 
-use super::token::{Scope, Token, TokenInputs};
+use super::url::{PathInputs, ReceiverPath, UrlLayout};
 use crate::kargo::WebhookReceiverConfig;
 use crate::ratelimit::{RateLimit, RateLimiter};
+
+/// Where a receiver is declared, which decides the Warehouses it refreshes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// A ProjectConfig's receiver: Warehouses of its own namespace only.
+    Project,
+    /// A ClusterConfig's receiver: Warehouses in every namespace.
+    Cluster,
+}
+
+impl Scope {
+    /// A stable label, also used in logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Project => "project",
+            Self::Cluster => "cluster",
+        }
+    }
+}
 
 /// The ProjectConfig or ClusterConfig a receiver is declared in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,8 +79,8 @@ pub struct Receiver {
     pub provider: &'static dyn Provider,
     /// The credentials prepared from its Secret.
     pub credentials: Credentials,
-    /// The last URL segment.
-    pub token: Token,
+    /// Its path, computed with Kargo's formula from the current Secret.
+    pub path: ReceiverPath,
     /// The Warehouses it may refresh.
     pub scope: WarehouseScope,
     /// Its delivery rate limit.
@@ -72,7 +91,7 @@ pub struct Receiver {
 
 impl Receiver {
     /// `namespace/name` of the owner plus the receiver's name, for logs.
-    /// Holds no secret: the token is not part of it.
+    /// Holds no secret: the path is not part of it.
     pub fn log_name(&self) -> &str {
         &self.log_name
     }
@@ -108,6 +127,17 @@ pub enum ReceiverProblem {
         /// The Secret's name.
         name: String,
     },
+    /// The Secrets of this namespace have not been read yet: the receiver
+    /// waits, and nothing is reported about it until they have.
+    SecretsNotYetRead {
+        /// The namespace being read.
+        namespace: String,
+    },
+    /// The gateway is not allowed to read Secrets in this namespace.
+    SecretAccessDenied {
+        /// The namespace it may not read.
+        namespace: String,
+    },
     /// The Secret lacks a key the provider needs.
     SecretKeyMissing {
         /// The Secret's name.
@@ -122,6 +152,12 @@ pub enum ReceiverProblem {
 }
 
 impl ReceiverProblem {
+    /// True for a state that resolves itself in a moment (a namespace whose
+    /// Secrets are still being read): not reported, not published.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Self::SecretsNotYetRead { .. })
+    }
+
     /// The condition reason, in Kubernetes' CamelCase convention.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -130,6 +166,8 @@ impl ReceiverProblem {
             Self::UnknownProvider(_) => "UnknownProvider",
             Self::NoSecretRef => "NoSecretRef",
             Self::SecretNotFound { .. } => "SecretNotFound",
+            Self::SecretsNotYetRead { .. } => "SecretsNotYetRead",
+            Self::SecretAccessDenied { .. } => "SecretAccessDenied",
             Self::SecretKeyMissing { .. } => "SecretKeyMissing",
             Self::InvalidName => "InvalidName",
             Self::DuplicateName => "DuplicateName",
@@ -152,6 +190,18 @@ impl fmt::Display for ReceiverProblem {
                 f,
                 "Secret {namespace}/{name} not found (it must exist and carry the label the gateway watches)"
             ),
+            Self::SecretsNotYetRead { namespace } => {
+                write!(
+                    f,
+                    "the Secrets of namespace {namespace} are still being read"
+                )
+            }
+            Self::SecretAccessDenied { namespace } => write!(
+                f,
+                "the gateway may not list Secrets in namespace {namespace} (Kargo grants its \
+                 webhook server's ServiceAccount this through the RoleBinding \
+                 kargo-project-secrets-reader; see docs/install.md)"
+            ),
             Self::SecretKeyMissing { secret, key } => {
                 write!(f, "Secret {secret} has no key {key:?}")
             }
@@ -173,6 +223,19 @@ pub struct ReceiverResult {
 /// The Secret data the gateway keeps: per key, the value.
 pub type SecretData = BTreeMap<String, SecretValue>;
 
+/// What the gateway knows of one Secret.
+#[derive(Debug, Clone)]
+pub enum SecretLookup {
+    /// The Secret and the keys some provider needs.
+    Found(Arc<SecretData>),
+    /// Its namespace was read and it is not there.
+    NotFound,
+    /// Its namespace has not been read yet (a project that just appeared).
+    NotYetRead,
+    /// The gateway may not read Secrets in its namespace.
+    AccessDenied,
+}
+
 /// What a resolution needs besides the entries themselves.
 #[derive(Debug, Clone, Copy)]
 pub struct ResolveContext<'a> {
@@ -182,6 +245,8 @@ pub struct ResolveContext<'a> {
     pub cluster_secrets_namespace: &'a str,
     /// The delivery rate limit of each receiver.
     pub rate_limit: RateLimit,
+    /// How receiver paths are spelled.
+    pub layout: &'a UrlLayout,
 }
 
 /// Resolves every entry of one object's `spec.webhookReceivers`.
@@ -189,7 +254,7 @@ pub fn resolve(
     owner: &Owner,
     entries: &[WebhookReceiverConfig],
     context: ResolveContext<'_>,
-    secret: &dyn Fn(&str, &str) -> Option<Arc<SecretData>>,
+    secret: &dyn Fn(&str, &str) -> SecretLookup,
 ) -> Vec<ReceiverResult> {
     let mut seen = HashSet::new();
     entries
@@ -214,7 +279,7 @@ fn resolve_one(
     owner: &Owner,
     entry: &WebhookReceiverConfig,
     context: ResolveContext<'_>,
-    secret: &dyn Fn(&str, &str) -> Option<Arc<SecretData>>,
+    secret: &dyn Fn(&str, &str) -> SecretLookup,
 ) -> Result<Receiver, ReceiverProblem> {
     let (provider_name, provider_config) = match entry.providers.len() {
         0 => return Err(ReceiverProblem::NoProvider),
@@ -244,11 +309,25 @@ fn resolve_one(
             WarehouseScope::AllNamespaces,
         ),
     };
-    let data =
-        secret(secret_namespace, secret_name).ok_or_else(|| ReceiverProblem::SecretNotFound {
-            namespace: secret_namespace.to_owned(),
-            name: secret_name.to_owned(),
-        })?;
+    let data = match secret(secret_namespace, secret_name) {
+        SecretLookup::Found(data) => data,
+        SecretLookup::NotFound => {
+            return Err(ReceiverProblem::SecretNotFound {
+                namespace: secret_namespace.to_owned(),
+                name: secret_name.to_owned(),
+            });
+        }
+        SecretLookup::NotYetRead => {
+            return Err(ReceiverProblem::SecretsNotYetRead {
+                namespace: secret_namespace.to_owned(),
+            });
+        }
+        SecretLookup::AccessDenied => {
+            return Err(ReceiverProblem::SecretAccessDenied {
+                namespace: secret_namespace.to_owned(),
+            });
+        }
+    };
     let credentials = Credentials::from_lookup(provider.secret_keys(), |key| {
         data.get(key).map(SecretValue::expose)
     })
@@ -256,17 +335,20 @@ fn resolve_one(
         secret: secret_name.to_owned(),
         key: missing.key,
     })?;
-    let secrets: Vec<(&str, &SecretValue)> = provider
+    let secret_values: Vec<&[u8]> = provider
         .secret_keys()
         .iter()
-        .filter_map(|spec| data.get(spec.key).map(|value| (spec.key, value)))
+        .filter_map(|spec| data.get(spec.key).map(SecretValue::expose))
         .collect();
-    let token = Token::derive(&TokenInputs {
-        scope: owner.scope,
-        namespace: secret_namespace,
-        receiver: &entry.name,
-        provider: provider.name(),
-        secrets: &secrets,
+    let project = match owner.scope {
+        Scope::Project => owner.namespace.as_str(),
+        Scope::Cluster => "",
+    };
+    let path = context.layout.path(&PathInputs {
+        project,
+        receiver_type: provider.name(),
+        receiver_name: &entry.name,
+        secret_values: &secret_values,
     });
     Ok(Receiver {
         log_name: format!("{owner}#{}", entry.name),
@@ -274,7 +356,7 @@ fn resolve_one(
         name: entry.name.clone(),
         provider,
         credentials,
-        token,
+        path,
         scope,
         limiter: RateLimiter::new(context.rate_limit),
     })
@@ -304,13 +386,20 @@ pub(crate) mod tests {
                 &[("auth-header", "Bearer c")],
             ),
         ]);
+        let layout = UrlLayout::new("https://hooks.example.org", "");
         let context = ResolveContext {
             registry: &registry,
             cluster_secrets_namespace: "kargo-system-resources",
             rate_limit: RateLimit::UNLIMITED,
+            layout: &layout,
         };
-        resolve(owner, &entries(spec), context, &|ns, name| {
-            store.get(&(ns.to_owned(), name.to_owned())).cloned()
+        resolve(owner, &entries(spec), context, &|ns, name| match ns {
+            "denied" => SecretLookup::AccessDenied,
+            "unread" => SecretLookup::NotYetRead,
+            _ => store
+                .get(&(ns.to_owned(), name.to_owned()))
+                .cloned()
+                .map_or(SecretLookup::NotFound, SecretLookup::Found),
         })
     }
 
@@ -393,6 +482,64 @@ pub(crate) mod tests {
                 name: "harbor-secret".into()
             })
         );
+    }
+
+    #[test]
+    fn paths_follow_kargos_formula_with_the_owners_project() {
+        let results = run(
+            &project(),
+            serde_json::json!([{"name": "good", "harbor": {"secretRef": {"name": "harbor-secret"}}}]),
+        );
+        let receiver = results[0].state.as_ref().expect("live");
+        let expected = UrlLayout::new("https://hooks.example.org", "").path(&PathInputs {
+            project: "team-a",
+            receiver_type: "harbor",
+            receiver_name: "good",
+            secret_values: &[b"Bearer a"],
+        });
+        assert_eq!(receiver.path, expected);
+        let cluster = Owner {
+            scope: Scope::Cluster,
+            namespace: String::new(),
+            name: "cluster".into(),
+        };
+        let results = run(
+            &cluster,
+            serde_json::json!([{"name": "c", "harbor": {"secretRef": {"name": "cluster-secret"}}}]),
+        );
+        let receiver = results[0].state.as_ref().expect("live");
+        let expected = UrlLayout::new("https://hooks.example.org", "").path(&PathInputs {
+            project: "",
+            receiver_type: "harbor",
+            receiver_name: "c",
+            secret_values: &[b"Bearer c"],
+        });
+        assert_eq!(
+            receiver.path, expected,
+            "a cluster receiver's project is empty"
+        );
+    }
+
+    #[test]
+    fn unread_and_forbidden_namespaces_are_their_own_problems() {
+        for (namespace, reason, pending) in [
+            ("unread", "SecretsNotYetRead", true),
+            ("denied", "SecretAccessDenied", false),
+        ] {
+            let owner = Owner {
+                scope: Scope::Project,
+                namespace: namespace.into(),
+                name: namespace.into(),
+            };
+            let results = run(
+                &owner,
+                serde_json::json!([{"name": "r", "harbor": {"secretRef": {"name": "s"}}}]),
+            );
+            let problem = results[0].state.as_ref().expect_err("not live");
+            assert_eq!(problem.reason(), reason);
+            assert_eq!(problem.is_pending(), pending);
+            assert!(problem.to_string().contains(namespace));
+        }
     }
 
     #[test]

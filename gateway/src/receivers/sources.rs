@@ -1,6 +1,7 @@
 //! What receivers are built from, as the watches last saw it: the receiver
-//! entries of every ProjectConfig and ClusterConfig, and the watched Secrets
-//! (only the keys some provider needs).
+//! entries and published paths of every ProjectConfig and ClusterConfig, and
+//! the Secrets of the namespaces receivers read them from (only the keys
+//! some provider needs).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -8,22 +9,48 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use k8s_openapi::api::core::v1::Secret;
 use kargo_webhook_provider::{Registry, SecretValue};
 use kube::ResourceExt;
+use kube::runtime::watcher;
 use tokio::sync::Notify;
 
-use super::resolve::{Owner, SecretData};
-use super::token::Scope;
+use super::resolve::{Owner, Scope, SecretData, SecretLookup};
+use super::url::ReceiverPath;
 use crate::kargo::{ClusterConfig, ProjectConfig, ReceiversStatus, WebhookReceiverConfig};
-use crate::watch::WatchHandler;
+use crate::watch::{FailureHandled, WatchHandler};
 
 /// One ProjectConfig or ClusterConfig as last seen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigEntry {
+    /// `metadata.uid`, for Events about the object.
+    pub uid: Option<String>,
     /// `metadata.generation`.
     pub generation: Option<i64>,
     /// `spec.webhookReceivers`.
     pub receivers: Vec<WebhookReceiverConfig>,
     /// The current `status`, to publish only what changed.
     pub status: Option<ReceiversStatus>,
+}
+
+impl ConfigEntry {
+    /// `status.webhookReceivers[]` as (name, path): the paths a user may
+    /// have read and registered, whoever published them.
+    pub fn published_paths(&self) -> Vec<(String, ReceiverPath)> {
+        self.status
+            .iter()
+            .flat_map(|status| &status.webhook_receivers)
+            .map(|details| (details.name.clone(), ReceiverPath::published(&details.path)))
+            .collect()
+    }
+}
+
+/// How far the Secrets of one namespace have been read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamespaceRead {
+    /// Its watch has not listed yet.
+    Pending,
+    /// Listed; kept current by its watch.
+    Read,
+    /// The API server refused the list (no RoleBinding there).
+    Denied,
 }
 
 /// Everything receivers are built from.
@@ -33,6 +60,37 @@ pub struct Sources {
     pub configs: HashMap<Owner, ConfigEntry>,
     /// Secrets by (namespace, name).
     pub secrets: HashMap<(String, String), Arc<SecretData>>,
+    /// Per namespace whose Secrets are watched: how far it has been read.
+    pub secret_namespaces: HashMap<String, NamespaceRead>,
+}
+
+impl Sources {
+    /// What is known of Secret `namespace/name`.
+    pub fn secret(&self, namespace: &str, name: &str) -> SecretLookup {
+        match self.secret_namespaces.get(namespace) {
+            None | Some(NamespaceRead::Pending) => SecretLookup::NotYetRead,
+            Some(NamespaceRead::Denied) => SecretLookup::AccessDenied,
+            Some(NamespaceRead::Read) => self
+                .secrets
+                .get(&(namespace.to_owned(), name.to_owned()))
+                .cloned()
+                .map_or(SecretLookup::NotFound, SecretLookup::Found),
+        }
+    }
+
+    /// The namespaces whose Secrets receivers need: those of ProjectConfigs
+    /// with receivers, and the cluster Secrets namespace while a
+    /// ClusterConfig has receivers.
+    pub fn secret_namespaces_needed(&self, cluster_secrets_namespace: &str) -> BTreeSet<String> {
+        self.configs
+            .iter()
+            .filter(|(_, entry)| !entry.receivers.is_empty())
+            .map(|(owner, _)| match owner.scope {
+                Scope::Project => owner.namespace.clone(),
+                Scope::Cluster => cluster_secrets_namespace.to_owned(),
+            })
+            .collect()
+    }
 }
 
 /// [`Sources`] shared between the watches, the table builder and the status
@@ -42,8 +100,13 @@ pub struct SharedSources {
     sources: Mutex<Sources>,
     /// Woken when something receivers depend on changed.
     pub receivers_changed: Notify,
+    /// Woken when the set of configs changed (which namespaces' Secrets
+    /// are needed may have).
+    pub configs_changed: Notify,
     /// Woken when a config's status changed (someone else may have written it).
     pub status_changed: Notify,
+    /// Woken when a new receiver table was swapped in.
+    pub table_changed: Notify,
 }
 
 impl SharedSources {
@@ -71,6 +134,7 @@ impl ConfigKind for ProjectConfig {
                 name: self.name_any(),
             },
             ConfigEntry {
+                uid: self.metadata.uid.clone(),
                 generation: self.metadata.generation,
                 receivers: self.spec.webhook_receivers.clone(),
                 status: self.status.clone(),
@@ -89,6 +153,7 @@ impl ConfigKind for ClusterConfig {
                 name: self.name_any(),
             },
             ConfigEntry {
+                uid: self.metadata.uid.clone(),
                 generation: self.metadata.generation,
                 receivers: self.spec.webhook_receivers.clone(),
                 status: self.status.clone(),
@@ -123,7 +188,14 @@ impl<K: ConfigKind> WatchHandler<K> for ConfigHandler<K> {
         let spec_changed = previous
             .as_ref()
             .is_none_or(|p| p.receivers != entry.receivers || p.generation != entry.generation);
+        // Published paths route deliveries too (see ReceiverTable::build).
+        let paths_changed = previous
+            .as_ref()
+            .is_none_or(|p| p.published_paths() != entry.published_paths());
         if spec_changed {
+            self.shared.configs_changed.notify_one();
+        }
+        if spec_changed || paths_changed {
             self.shared.receivers_changed.notify_one();
         } else if previous.is_some_and(|p| p.status != entry.status) {
             self.shared.status_changed.notify_one();
@@ -133,6 +205,7 @@ impl<K: ConfigKind> WatchHandler<K> for ConfigHandler<K> {
     fn delete(&mut self, object: K) {
         let (owner, _) = object.entry();
         self.shared.lock().configs.remove(&owner);
+        self.shared.configs_changed.notify_one();
         self.shared.receivers_changed.notify_one();
     }
 
@@ -154,29 +227,43 @@ impl<K: ConfigKind> WatchHandler<K> for ConfigHandler<K> {
             sources.configs.retain(|owner, _| owner.scope != K::SCOPE);
             sources.configs.extend(listed);
         }
+        self.shared.configs_changed.notify_one();
         self.shared.receivers_changed.notify_one();
     }
 }
 
-/// Feeds Secret events into the sources, keeping only the keys some linked
-/// provider declares: nothing else of a Secret stays in memory.
+/// The Secret keys the linked providers read: nothing else of a Secret is
+/// kept in memory.
+pub fn needed_secret_keys(registry: &Registry) -> Arc<BTreeSet<&'static str>> {
+    Arc::new(
+        registry
+            .names()
+            .filter_map(|name| registry.get(name))
+            .flat_map(|provider| provider.secret_keys().iter().map(|spec| spec.key))
+            .collect(),
+    )
+}
+
+/// Feeds the Secret events of one namespace into the sources, keeping only
+/// the keys some linked provider declares.
 #[derive(Debug)]
 pub struct SecretHandler {
     shared: Arc<SharedSources>,
-    needed_keys: BTreeSet<&'static str>,
+    namespace: String,
+    needed_keys: Arc<BTreeSet<&'static str>>,
     relisted: Option<HashMap<(String, String), Arc<SecretData>>>,
 }
 
 impl SecretHandler {
-    /// A handler keeping the keys the providers of `registry` need.
-    pub fn new(shared: Arc<SharedSources>, registry: &Registry) -> Self {
-        let needed_keys = registry
-            .names()
-            .filter_map(|name| registry.get(name))
-            .flat_map(|provider| provider.secret_keys().iter().map(|spec| spec.key))
-            .collect();
+    /// A handler for the Secrets of `namespace`, keeping `needed_keys`.
+    pub fn new(
+        shared: Arc<SharedSources>,
+        namespace: String,
+        needed_keys: Arc<BTreeSet<&'static str>>,
+    ) -> Self {
         Self {
             shared,
+            namespace,
             needed_keys,
             relisted: None,
         }
@@ -204,6 +291,19 @@ impl SecretHandler {
             (secret.namespace().unwrap_or_default(), secret.name_any()),
             Arc::new(data),
         )
+    }
+
+    /// Replaces everything known of this namespace.
+    fn replace(&self, state: NamespaceRead, listed: HashMap<(String, String), Arc<SecretData>>) {
+        {
+            let mut sources = self.shared.lock();
+            sources.secrets.retain(|(ns, _), _| ns != &self.namespace);
+            sources.secrets.extend(listed);
+            sources
+                .secret_namespaces
+                .insert(self.namespace.clone(), state);
+        }
+        self.shared.receivers_changed.notify_one();
     }
 }
 
@@ -233,7 +333,35 @@ impl WatchHandler<Secret> for SecretHandler {
 
     fn relist_done(&mut self) {
         let listed = self.relisted.take().unwrap_or_default();
-        self.shared.lock().secrets = listed;
-        self.shared.receivers_changed.notify_one();
+        self.replace(NamespaceRead::Read, listed);
+    }
+
+    fn watch_failed(&mut self, error: &watcher::Error) -> FailureHandled {
+        if !is_forbidden(error) {
+            return FailureHandled::No;
+        }
+        // Report it once; the watch keeps trying, so a RoleBinding created
+        // later (Kargo creates it right after the project) is picked up.
+        let denied = self.shared.lock().secret_namespaces.get(&self.namespace)
+            == Some(&NamespaceRead::Denied);
+        if !denied {
+            tracing::warn!(
+                namespace = %self.namespace,
+                "may not list Secrets in this namespace; its receivers report SecretAccessDenied"
+            );
+            self.replace(NamespaceRead::Denied, HashMap::new());
+        }
+        FailureHandled::Yes
+    }
+}
+
+/// True when the API server refused the request for lack of permission.
+fn is_forbidden(error: &watcher::Error) -> bool {
+    match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status))
+        | watcher::Error::WatchError(status) => status.code == 403,
+        _ => false,
     }
 }

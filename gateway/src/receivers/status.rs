@@ -4,7 +4,8 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
-use super::table::{OwnerReceivers, UrlLayout};
+use super::table::OwnerReceivers;
+use super::url::UrlLayout;
 use crate::kargo::{ReceiverDetails, ReceiversStatus};
 
 /// The condition type the gateway owns.
@@ -28,8 +29,8 @@ pub fn desired_status(
         .filter_map(|result| result.state.as_ref().ok())
         .map(|receiver| ReceiverDetails {
             name: receiver.name.clone(),
-            path: layout.path(receiver),
-            url: layout.url(receiver),
+            path: receiver.path.as_str().to_owned(),
+            url: layout.url(&receiver.path),
         })
         .collect();
 
@@ -93,6 +94,22 @@ pub fn desired_status(
         webhook_receivers,
         observed_generation: owner.generation,
     }
+}
+
+/// True when `current` already says what `desired` says where it matters
+/// to a user: the same receiver URLs and the same `Ready` status. Kargo's
+/// management controller words its reasons and messages differently; a
+/// status it wrote that agrees on these is left alone, so that the two
+/// writers never take turns.
+pub fn agrees(current: &ReceiversStatus, desired: &ReceiversStatus) -> bool {
+    let ready = |status: &ReceiversStatus| {
+        status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == READY)
+            .map(|c| c.status.clone())
+    };
+    current.webhook_receivers == desired.webhook_receivers && ready(current) == ready(desired)
 }
 
 #[cfg(test)]
@@ -167,6 +184,23 @@ mod tests {
                 .contains("receiver \"none\": names no provider [NoProvider]")
         );
         assert!(!ready.message.contains("good"));
+    }
+
+    #[test]
+    fn a_status_that_agrees_on_urls_and_readiness_is_left_alone() {
+        let o = owner(serde_json::json!([{"name": "a", "harbor": {"secretRef": {"name": "s"}}}]));
+        let ours = desired_status(&o, &layout(), None, &time(100));
+        let mut kargos = ours.clone();
+        kargos.conditions[0].reason = "Synced".into();
+        kargos.conditions[0].message = "ProjectConfig is synced and ready for use".into();
+        kargos.observed_generation = None;
+        assert!(agrees(&kargos, &ours));
+        let mut other_url = kargos.clone();
+        other_url.webhook_receivers[0].url = "https://elsewhere/harbor/x".into();
+        assert!(!agrees(&other_url, &ours));
+        let mut not_ready = kargos;
+        not_ready.conditions[0].status = "False".into();
+        assert!(!agrees(&not_ready, &ours));
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! The receiver table: every live receiver by token, and every owner's
-//! resolution results for status publishing. Built whole and swapped
-//! atomically, so a request always sees one consistent version.
+//! The receiver table: every live receiver by path, and every owner's
+//! resolution results for status publishing and reporting. Built whole and
+//! swapped atomically, so a request always sees one consistent version.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::resolve::{Owner, Receiver, ReceiverResult};
+use super::url::ReceiverPath;
 
 /// One ProjectConfig or ClusterConfig and what became of its receivers.
 #[derive(Debug, Clone)]
@@ -16,47 +17,75 @@ pub struct OwnerReceivers {
     pub generation: Option<i64>,
     /// One result per `spec.webhookReceivers[]` entry, in spec order.
     pub results: Vec<ReceiverResult>,
+    /// `status.webhookReceivers[]` as the object says now (whoever wrote
+    /// it): receiver name and path.
+    pub published: Vec<(String, ReceiverPath)>,
 }
 
 /// Every receiver known to the gateway.
 #[derive(Debug, Default)]
 pub struct ReceiverTable {
-    by_token: HashMap<String, Arc<Receiver>>,
+    by_path: HashMap<ReceiverPath, Arc<Receiver>>,
+    live: usize,
     owners: Vec<OwnerReceivers>,
 }
 
 impl ReceiverTable {
-    /// Indexes the live receivers of `owners` by token. A receiver whose
-    /// token is unchanged since `previous` is carried over as it was, so
-    /// that its rate-limit state survives unrelated changes.
+    /// Indexes the live receivers of `owners` by path: the path computed
+    /// from the current Secret, and also the path the object's status still
+    /// lists for that receiver when it differs (Kargo's controller has not
+    /// caught up with a rotation yet, or publishes under another base path),
+    /// so that the URL a user reads from status always works. A receiver
+    /// whose path is unchanged since `previous` is carried over as it was,
+    /// so that its rate-limit state survives unrelated changes.
     pub fn build(mut owners: Vec<OwnerReceivers>, previous: Option<&ReceiverTable>) -> Self {
         owners.sort_by(|a, b| a.owner.cmp(&b.owner));
         if let Some(previous) = previous {
             for result in owners.iter_mut().flat_map(|o| o.results.iter_mut()) {
                 if let Ok(receiver) = &mut result.state
-                    && let Some(old) = previous.by_token.get(receiver.token.as_str())
+                    && let Some(old) = previous.by_path.get(&receiver.path)
                     && old.owner == receiver.owner
                     && old.name == receiver.name
+                    && old.path == receiver.path
                 {
                     *receiver = Arc::clone(old);
                 }
             }
         }
-        let by_token = owners
-            .iter()
-            .flat_map(|o| o.results.iter())
-            .filter_map(|r| r.state.as_ref().ok())
-            .map(|receiver| (receiver.token.as_str().to_owned(), Arc::clone(receiver)))
-            .collect();
-        Self { by_token, owners }
+        let mut by_path = HashMap::new();
+        let mut live = 0;
+        for owner in &owners {
+            for receiver in owner.results.iter().filter_map(|r| r.state.as_ref().ok()) {
+                live += 1;
+                by_path.insert(receiver.path.clone(), Arc::clone(receiver));
+            }
+        }
+        // Aliases second: a computed path always wins over a stale one.
+        for owner in &owners {
+            for (name, path) in &owner.published {
+                let live = owner
+                    .results
+                    .iter()
+                    .find(|r| &r.name == name)
+                    .and_then(|r| r.state.as_ref().ok());
+                if let Some(receiver) = live {
+                    by_path
+                        .entry(path.clone())
+                        .or_insert_with(|| Arc::clone(receiver));
+                }
+            }
+        }
+        Self {
+            by_path,
+            live,
+            owners,
+        }
     }
 
-    /// The receiver at `/{provider}/{token}`. A token that exists under
-    /// another provider is not found either: callers answer both alike.
-    pub fn lookup(&self, provider: &str, token: &str) -> Option<&Arc<Receiver>> {
-        self.by_token
-            .get(token)
-            .filter(|receiver| receiver.provider.name() == provider)
+    /// The receiver at `path`, exactly as published: no decoding, no
+    /// other spelling.
+    pub fn lookup(&self, path: &str) -> Option<&Arc<Receiver>> {
+        self.by_path.get(&ReceiverPath::published(path))
     }
 
     /// Every owner with its results, sorted by owner.
@@ -67,51 +96,7 @@ impl ReceiverTable {
     /// Receivers that are live, and receivers that have a problem.
     pub fn counts(&self) -> (usize, usize) {
         let all = self.owners.iter().map(|o| o.results.len()).sum::<usize>();
-        (self.by_token.len(), all - self.by_token.len())
-    }
-}
-
-/// How receiver paths and URLs are spelled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UrlLayout {
-    /// The external URL without a trailing slash, e.g. `https://hooks.example.org`.
-    external_url: String,
-    /// The base path, empty or starting with `/` and without a trailing slash.
-    base_path: String,
-}
-
-impl UrlLayout {
-    /// Normalizes the configured external URL and base path.
-    pub fn new(external_url: &str, base_path: &str) -> Self {
-        let trimmed = base_path.trim().trim_matches('/');
-        Self {
-            external_url: external_url.trim().trim_end_matches('/').to_owned(),
-            base_path: if trimmed.is_empty() {
-                String::new()
-            } else {
-                format!("/{trimmed}")
-            },
-        }
-    }
-
-    /// The base path every receiver path starts with ("" or "/x").
-    pub fn base_path(&self) -> &str {
-        &self.base_path
-    }
-
-    /// `{base}/{provider}/{token}`.
-    pub fn path(&self, receiver: &Receiver) -> String {
-        format!(
-            "{}/{}/{}",
-            self.base_path,
-            receiver.provider.name(),
-            receiver.token.as_str()
-        )
-    }
-
-    /// The external URL of the receiver.
-    pub fn url(&self, receiver: &Receiver) -> String {
-        format!("{}{}", self.external_url, self.path(receiver))
+        (self.live, all - self.live)
     }
 }
 
@@ -129,49 +114,81 @@ mod tests {
         ReceiverTable::build(vec![owner], None)
     }
 
+    fn live(table: &ReceiverTable, index: usize) -> &Arc<Receiver> {
+        table.owners()[0].results[index]
+            .state
+            .as_ref()
+            .expect("live")
+    }
+
     #[test]
-    fn lookup_needs_token_and_matching_provider() {
+    fn lookup_needs_the_exact_path() {
         let table = table();
-        let one = table.owners()[0].results[0].state.as_ref().expect("live");
-        let token = one.token.as_str();
+        let path = live(&table, 0).path.as_str().to_owned();
+        assert_eq!(table.lookup(&path).map(|r| r.name.as_str()), Some("one"));
+        assert!(table.lookup(&path.replace("/harbor/", "/quay/")).is_none());
+        assert!(table.lookup(&path.to_uppercase()).is_none());
+        assert!(table.lookup(&format!("{path}/")).is_none());
+        assert!(table.lookup("/harbor/0000").is_none());
+        assert_eq!(table.counts(), (2, 1));
+    }
+
+    #[test]
+    fn a_path_status_still_lists_reaches_the_same_receiver_until_status_moves_on() {
+        let mut owner = team_a_receivers(serde_json::json!([
+            {"name": "one", "harbor": {"secretRef": {"name": "s"}}},
+            {"name": "bad", "harbor": {"secretRef": {"name": "missing"}}},
+        ]));
+        let stale = ReceiverPath::published("/harbor/stale");
+        owner.published = vec![
+            ("one".to_owned(), stale.clone()),
+            (
+                "bad".to_owned(),
+                ReceiverPath::published("/harbor/of-a-broken-one"),
+            ),
+            (
+                "gone".to_owned(),
+                ReceiverPath::published("/harbor/of-a-deleted-one"),
+            ),
+        ];
+        let with_alias = ReceiverTable::build(vec![owner.clone()], None);
+        let current = live(&with_alias, 0);
+        let aliased = with_alias.lookup(stale.as_str()).expect("alias");
+        assert!(Arc::ptr_eq(current, aliased));
+        assert!(with_alias.lookup(current.path.as_str()).is_some());
+        assert!(with_alias.lookup("/harbor/of-a-broken-one").is_none());
+        assert!(with_alias.lookup("/harbor/of-a-deleted-one").is_none());
+        assert_eq!(with_alias.counts(), (1, 1), "an alias is not a receiver");
+
+        owner.published = vec![("one".to_owned(), current.path.clone())];
+        let moved_on = ReceiverTable::build(vec![owner], Some(&with_alias));
+        assert!(moved_on.lookup(stale.as_str()).is_none());
+        assert!(moved_on.lookup(current.path.as_str()).is_some());
+    }
+
+    #[test]
+    fn a_stale_alias_never_shadows_a_computed_path() {
+        let mut owner = team_a_receivers(serde_json::json!([
+            {"name": "one", "harbor": {"secretRef": {"name": "s"}}},
+            {"name": "two", "harbor": {"secretRef": {"name": "s"}}},
+        ]));
+        let first = ReceiverTable::build(vec![owner.clone()], None);
+        let one_path = live(&first, 0).path.clone();
+        // Status claims receiver "two" lives at "one"'s path.
+        owner.published = vec![("two".to_owned(), one_path.clone())];
+        let table = ReceiverTable::build(vec![owner], None);
         assert_eq!(
-            table.lookup("harbor", token).map(|r| r.name.as_str()),
+            table.lookup(one_path.as_str()).map(|r| r.name.as_str()),
             Some("one")
         );
-        assert!(table.lookup("quay", token).is_none());
-        assert!(table.lookup("harbor", &token.to_uppercase()).is_none());
-        assert!(table.lookup("harbor", "0000").is_none());
-        assert_eq!(table.counts(), (2, 1));
     }
 
     #[test]
     fn unchanged_receivers_are_carried_over_on_rebuild() {
         let first = table();
         let second = ReceiverTable::build(first.owners().to_vec(), Some(&first));
-        let a = first.owners()[0].results[0].state.as_ref().expect("live");
-        let b = second.owners()[0].results[0].state.as_ref().expect("live");
-        assert!(Arc::ptr_eq(a, b));
+        assert!(Arc::ptr_eq(live(&first, 0), live(&second, 0)));
         let fresh = table();
-        let c = fresh.owners()[0].results[0].state.as_ref().expect("live");
-        assert!(!Arc::ptr_eq(a, c));
-    }
-
-    #[test]
-    fn urls_join_external_url_base_path_provider_and_token() {
-        let table = table();
-        let receiver = table.owners()[0].results[0].state.as_ref().expect("live");
-        let token = receiver.token.as_str();
-        let layout = UrlLayout::new("https://hooks.example.org/", "/webhooks/");
-        assert_eq!(layout.path(receiver), format!("/webhooks/harbor/{token}"));
-        assert_eq!(
-            layout.url(receiver),
-            format!("https://hooks.example.org/webhooks/harbor/{token}")
-        );
-        let bare = UrlLayout::new("http://localhost:8080", "");
-        assert_eq!(
-            bare.url(receiver),
-            format!("http://localhost:8080/harbor/{token}")
-        );
-        assert_eq!(UrlLayout::new("x", "/").base_path(), "");
+        assert!(!Arc::ptr_eq(live(&first, 0), live(&fresh, 0)));
     }
 }

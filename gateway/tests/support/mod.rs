@@ -22,7 +22,9 @@ use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
 use kargo_webhook_gateway::metrics::Metrics;
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_gateway::ratelimit::RateLimit;
-use kargo_webhook_gateway::receivers::resolve::{Owner, ResolveContext, SecretData, resolve};
+use kargo_webhook_gateway::receivers::resolve::{
+    Owner, ResolveContext, SecretData, SecretLookup, resolve,
+};
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
 use kargo_webhook_gateway::receivers::{ReceiverTable, Scope, UrlLayout};
 use kargo_webhook_gateway::refresher::{
@@ -198,6 +200,7 @@ pub async fn start(options: Options) -> Gateway {
         json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor"}}}]),
     )
     .expect("entries");
+    let layout = UrlLayout::new("http://unused", options.base_path);
     let results = resolve(
         &owner,
         &entries,
@@ -205,23 +208,29 @@ pub async fn start(options: Options) -> Gateway {
             registry: &registry,
             cluster_secrets_namespace: "kargo-system-resources",
             rate_limit: options.rate,
+            layout: &layout,
         },
-        &|ns, name| secrets.get(&(ns.to_owned(), name.to_owned())).cloned(),
+        &|ns, name| {
+            secrets
+                .get(&(ns.to_owned(), name.to_owned()))
+                .cloned()
+                .map_or(SecretLookup::NotFound, SecretLookup::Found)
+        },
     );
     let table = ReceiverTable::build(
         vec![OwnerReceivers {
             owner,
             generation: Some(1),
             results,
+            published: Vec::new(),
         }],
         None,
     );
-    let layout = UrlLayout::new("http://unused", options.base_path);
     let receiver = table.owners()[0].results[0]
         .state
         .as_ref()
         .expect("live receiver");
-    let path = layout.path(receiver);
+    let path = receiver.path.as_str().to_owned();
 
     let index = SharedIndex::default();
     {
@@ -259,7 +268,6 @@ pub async fn start(options: Options) -> Gateway {
         index,
         refresher,
         metrics: Arc::new(Metrics::new()),
-        base_path: layout.base_path().to_owned(),
         body_limit: options.body_limit,
         answer_deadline: options.deadline,
         body_read_timeout: options.body_read_timeout,

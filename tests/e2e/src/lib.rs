@@ -240,7 +240,8 @@ fn blocking_get_status(url: &str) -> Option<u16> {
 
 /// Gateway settings for tests: ephemeral ports, a fixed external URL, no
 /// rate limit, no leader election, the cluster Secrets in
-/// `kargo-system-resources`.
+/// `kargo-system-resources`, and status published by the gateway (these
+/// tests run no Kargo controller).
 pub fn test_config() -> Config {
     let mut config = Config::defaults();
     config.webhook_address = "127.0.0.1:0".parse().expect("address");
@@ -248,6 +249,7 @@ pub fn test_config() -> Config {
     config.external_url = EXTERNAL_URL.to_owned();
     config.receiver_rate = 0.0;
     config.leader_election = false;
+    config.publish_status = true;
     config.workers = 2;
     config.shutdown_timeout = Duration::from_secs(5);
     config

@@ -63,6 +63,9 @@ async fn main() -> anyhow::Result<()> {
     config.admin_address = args.admin_address;
     config.external_url = format!("http://{}", args.webhook_address);
     config.leader_election = false;
+    // There is no Kargo controller on this control plane to publish the
+    // receiver URL: the gateway does, with the same formula.
+    config.publish_status = true;
     let client = control_plane.admin_client();
     let gateway = Gateway::start(config, client.clone()).await?;
 
