@@ -229,6 +229,11 @@ impl Gateway {
                 header_read_timeout: config.header_read_timeout,
                 keep_alive: server::KEEP_ALIVE,
                 shutdown_timeout: config.shutdown_timeout,
+                tls: config
+                    .tls_cert_path
+                    .clone()
+                    .zip(config.tls_key_path.clone())
+                    .map(|(certificate, key)| crate::http::tls::TlsFiles { certificate, key }),
             },
         )?;
 

@@ -2,6 +2,7 @@
 //! variable named in its help; the Helm chart sets them that way.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -35,6 +36,23 @@ pub struct Config {
         default_value = "0.0.0.0:8081"
     )]
     pub admin_address: SocketAddr,
+
+    /// PEM certificate chain for HTTPS on the webhook port (leaf first);
+    /// with `--tls-key-path`. Unset: plain HTTP. Re-read when it changes.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_TLS_CERT_PATH",
+        requires = "tls_key_path"
+    )]
+    pub tls_cert_path: Option<PathBuf>,
+
+    /// PEM private key of the certificate in `--tls-cert-path`.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_TLS_KEY_PATH",
+        requires = "tls_cert_path"
+    )]
+    pub tls_key_path: Option<PathBuf>,
 
     /// The URL senders reach the webhook server at, without the base path;
     /// published receiver URLs start with it.
@@ -285,6 +303,29 @@ mod tests {
         assert_eq!(config.admin_address.port(), 8081);
         assert!(config.coalesce);
         assert!(!config.publish_status, "Kargo's controller owns status");
+    }
+
+    #[test]
+    fn tls_takes_both_files_or_neither() {
+        let defaults = Config::defaults();
+        assert_eq!(
+            (defaults.tls_cert_path, defaults.tls_key_path),
+            (None, None)
+        );
+        let both =
+            Config::try_parse_from(["x", "--tls-cert-path", "c.pem", "--tls-key-path", "k.pem"])
+                .expect("valid flags");
+        assert_eq!(both.tls_cert_path, Some(PathBuf::from("c.pem")));
+        assert_eq!(both.tls_key_path, Some(PathBuf::from("k.pem")));
+        for (given, missing) in [
+            ("--tls-cert-path", "--tls-key-path"),
+            ("--tls-key-path", "--tls-cert-path"),
+        ] {
+            let error = Config::try_parse_from(["x", given, "file.pem"])
+                .expect_err("one TLS file alone is refused")
+                .to_string();
+            assert!(error.contains(missing), "{given} alone: {error}");
+        }
     }
 
     #[test]

@@ -48,6 +48,19 @@ pub struct WatchLabels {
     pub resource: &'static str,
 }
 
+/// Labels of a TLS certificate reload.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    /// `success` (the new pair serves) or `error` (refused; the old one
+    /// keeps serving).
+    pub result: &'static str,
+}
+
+/// No labels: a family of one series that exists only once it is set, so
+/// that a gateway without TLS exports no certificate expiry at all.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NoLabels {}
+
 /// Every metric the gateway exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -72,6 +85,11 @@ pub struct Metrics {
     pub status_updates: Family<PatchLabels, Counter>,
     /// 1 while this replica holds the status-publishing Lease.
     pub leader: Gauge,
+    /// Reloads of the webhook port's TLS certificate by result.
+    pub tls_reloads: Family<ReloadLabels, Counter>,
+    /// notAfter of the certificate being served, in Unix seconds (absent
+    /// without TLS).
+    pub tls_not_after: Family<NoLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -96,6 +114,8 @@ impl Metrics {
         let watch_errors = Family::<WatchLabels, Counter>::default();
         let status_updates = Family::<PatchLabels, Counter>::default();
         let leader = Gauge::default();
+        let tls_reloads = Family::<ReloadLabels, Counter>::default();
+        let tls_not_after = Family::<NoLabels, Gauge>::default();
         registry.register(
             "deliveries",
             "Webhook deliveries by provider and outcome",
@@ -142,6 +162,16 @@ impl Metrics {
             "1 while this replica publishes receiver status",
             leader.clone(),
         );
+        registry.register(
+            "tls_certificate_reloads",
+            "Reloads of the webhook TLS certificate by result",
+            tls_reloads.clone(),
+        );
+        registry.register(
+            "tls_certificate_not_after_timestamp_seconds",
+            "Expiry (notAfter) of the webhook TLS certificate being served, in Unix seconds",
+            tls_not_after.clone(),
+        );
         Self {
             registry,
             deliveries,
@@ -154,6 +184,8 @@ impl Metrics {
             watch_errors,
             status_updates,
             leader,
+            tls_reloads,
+            tls_not_after,
         }
     }
 
@@ -227,7 +259,23 @@ mod tests {
         metrics.patched(&Ok(()));
         metrics.coalesced();
         metrics.set_receivers(2, 1);
+        let without_tls = metrics.encode();
+        assert!(
+            !without_tls.contains("kargo_webhook_tls_certificate_not_after_timestamp_seconds ")
+        );
+        metrics
+            .tls_not_after
+            .get_or_create(&NoLabels {})
+            .set(1_900_000_000);
+        metrics
+            .tls_reloads
+            .get_or_create(&ReloadLabels { result: "error" })
+            .inc();
         let text = metrics.encode();
+        assert!(
+            text.contains("kargo_webhook_tls_certificate_not_after_timestamp_seconds 1900000000\n")
+        );
+        assert!(text.contains("kargo_webhook_tls_certificate_reloads_total{result=\"error\"} 1"));
         assert!(text.contains(
             "kargo_webhook_deliveries_total{provider=\"harbor\",outcome=\"refreshed\"} 1"
         ));

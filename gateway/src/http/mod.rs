@@ -4,4 +4,5 @@ pub mod admin;
 pub mod idle_watch;
 pub mod route;
 pub mod server;
+pub mod tls;
 pub mod webhook;

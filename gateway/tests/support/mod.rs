@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use kargo_webhook_gateway::http::server::{KEEP_ALIVE, ServerSettings, webhook_server};
+use kargo_webhook_gateway::http::tls::TlsFiles;
 use kargo_webhook_gateway::http::webhook::WebhookState;
 use kargo_webhook_gateway::index::{SharedIndex, Subscriptions, WarehouseId};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
@@ -102,6 +103,8 @@ pub struct Gateway {
     pub patcher: Arc<MemoryPatcher>,
     /// A client for well-behaved requests.
     pub client: reqwest::Client,
+    /// The server's metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Gateway {
@@ -156,6 +159,8 @@ pub struct Options {
     pub base_path: &'static str,
     /// Warehouses the in-memory API server has.
     pub existing: Vec<&'static str>,
+    /// HTTPS with these files (`url` is then `https://`).
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for Options {
@@ -170,6 +175,7 @@ impl Default for Options {
             keep_alive: KEEP_ALIVE,
             base_path: "",
             existing: vec!["nginx-semver", "nginx-any", "nginx-old", "nginx-elsewhere"],
+            tls: None,
         }
     }
 }
@@ -182,6 +188,11 @@ fn subscriptions(value: Value) -> Subscriptions {
 /// and Warehouses: two that match push-simple.json, one whose rule rejects
 /// its tag, one in another namespace, one that will turn out deleted.
 pub async fn start(options: Options) -> Gateway {
+    try_start(options).await.expect("listen")
+}
+
+/// [`start`], returning the server's error instead of panicking.
+pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     let registry = providers_linked::registry().expect("providers");
     let mut secrets: HashMap<(String, String), Arc<SecretData>> = HashMap::new();
     let data: SecretData = [(
@@ -263,11 +274,12 @@ pub async fn start(options: Options) -> Gateway {
         Arc::new(NoObserver),
         RefreshSettings::default(),
     );
+    let metrics = Arc::new(Metrics::new());
     let state = WebhookState {
         table: Arc::new(ArcSwap::from_pointee(table)),
         index,
         refresher,
-        metrics: Arc::new(Metrics::new()),
+        metrics: Arc::clone(&metrics),
         body_limit: options.body_limit,
         answer_deadline: options.deadline,
         body_read_timeout: options.body_read_timeout,
@@ -282,15 +294,21 @@ pub async fn start(options: Options) -> Gateway {
             header_read_timeout: options.header_read_timeout,
             keep_alive: options.keep_alive,
             shutdown_timeout: Duration::from_secs(1),
+            tls: options.tls.clone(),
         },
-    )
-    .expect("listen");
+    )?;
     tokio::spawn(server);
-    Gateway {
+    let scheme = if options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    Ok(Gateway {
         address,
-        url: format!("http://{address}{path}"),
+        url: format!("{scheme}://{address}{path}"),
         path,
         patcher,
         client: reqwest::Client::new(),
-    }
+        metrics,
+    })
 }
