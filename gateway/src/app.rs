@@ -66,137 +66,22 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Starts everything within the current Tokio runtime.
+    /// Starts everything within the current Tokio runtime. The listeners
+    /// are bound (and a TLS pair loaded) first, so that a bad address or
+    /// certificate fails the start before anything talks to Kubernetes.
     pub async fn start(config: Config, client: kube::Client) -> anyhow::Result<Self> {
         let registry = providers_linked::registry()?;
         let metrics = Arc::new(Metrics::new());
         let readiness = Arc::new(Readiness::new(&WATCHES));
-        let sources = Arc::new(SharedSources::default());
-        let table: SharedTable = Arc::new(ArcSwap::from_pointee(ReceiverTable::default()));
-        let index = SharedIndex::default();
-        let watched_index = index.clone();
-        let layout = UrlLayout::new(&config.external_url, &config.base_path);
-        let report = |resource| WatchReporting {
-            resource,
-            readiness: Some(Arc::clone(&readiness)),
+        let shared = Shared {
             metrics: Arc::clone(&metrics),
+            readiness: Arc::clone(&readiness),
+            sources: Arc::new(SharedSources::default()),
+            table: Arc::new(ArcSwap::from_pointee(ReceiverTable::default())),
+            index: SharedIndex::default(),
         };
-        let mut background = vec![
-            tokio::spawn(kwatch::run(
-                Api::<ProjectConfig>::all(client.clone()),
-                watcher::Config::default(),
-                report(WATCHES[0]),
-                ConfigHandler::<ProjectConfig>::new(Arc::clone(&sources)),
-            )),
-            tokio::spawn(kwatch::run(
-                Api::<ClusterConfig>::all(client.clone()),
-                watcher::Config::default(),
-                report(WATCHES[1]),
-                ConfigHandler::<ClusterConfig>::new(Arc::clone(&sources)),
-            )),
-            tokio::spawn(kwatch::run(
-                Api::<Warehouse>::all(client.clone()),
-                watcher::Config::default(),
-                report(WATCHES[3]),
-                IndexHandler::new(index.clone(), Arc::clone(&metrics)),
-            )),
-            tokio::spawn(
-                SecretWatches {
-                    client: client.clone(),
-                    sources: Arc::clone(&sources),
-                    label_selector: config.secret_label_selector.clone(),
-                    cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
-                    needed_keys: needed_secret_keys(&registry),
-                    readiness: Arc::clone(&readiness),
-                    metrics: Arc::clone(&metrics),
-                }
-                .run(),
-            ),
-        ];
-
-        let builder = TableBuilder {
-            sources: Arc::clone(&sources),
-            table: Arc::clone(&table),
-            registry,
-            cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
-            rate_limit: RateLimit {
-                rate: config.receiver_rate,
-                burst: config.receiver_burst,
-            },
-            layout: layout.clone(),
-            metrics: Arc::clone(&metrics),
-        };
-        background.push(tokio::spawn(builder.run()));
-
-        let identity = if config.identity.is_empty() {
-            format!("kargo-webhook-gateway-{}", uuid::Uuid::new_v4().simple())
-        } else {
-            config.identity.clone()
-        };
-        let (leader, election) = if config.leader_election {
-            let (election, leader) = LeaderElection::new(
-                client.clone(),
-                LeaseConfig {
-                    namespace: config.lease_namespace.clone(),
-                    name: config.lease_name.clone(),
-                    identity: identity.clone(),
-                    duration: Duration::from_secs(15),
-                    renew: Duration::from_secs(5),
-                },
-            );
-            let election = Arc::new(election);
-            background.push(tokio::spawn(Arc::clone(&election).run()));
-            (leader, Some(election))
-        } else {
-            let (sender, leader) = watch::channel(true);
-            // Keep the sender alive for as long as its receivers run.
-            background.push(tokio::spawn(async move {
-                sender.closed().await;
-            }));
-            (leader, None)
-        };
-        let leader_metric = Arc::clone(&metrics);
-        let mut leader_watch = leader.clone();
-        background.push(tokio::spawn(async move {
-            loop {
-                leader_metric
-                    .leader
-                    .set(i64::from(*leader_watch.borrow_and_update()));
-                if leader_watch.changed().await.is_err() {
-                    return;
-                }
-            }
-        }));
-        background.push(tokio::spawn(
-            ProblemReporter::new(
-                client.clone(),
-                identity,
-                Arc::clone(&sources),
-                Arc::clone(&table),
-                leader.clone(),
-            )
-            .run(),
-        ));
-        if config.publish_status {
-            background.push(tokio::spawn(
-                StatusPublisher::new(
-                    client.clone(),
-                    Arc::clone(&sources),
-                    Arc::clone(&table),
-                    layout.clone(),
-                    leader,
-                    Arc::clone(&metrics),
-                )
-                .run(),
-            ));
-        }
-        background.push(tokio::spawn(probe_api(
-            client.clone(),
-            Arc::clone(&readiness),
-        )));
-
         let refresher = Refresher::new(
-            Arc::new(KubePatcher::new(client)),
+            Arc::new(KubePatcher::new(client.clone())),
             Arc::clone(&metrics) as Arc<dyn crate::refresher::RefreshObserver>,
             RefreshSettings {
                 retry: RetryPolicy::default(),
@@ -204,66 +89,61 @@ impl Gateway {
                 max_concurrent_patches: config.max_concurrent_patches,
             },
         );
-        let webhook_state = webhook::WebhookState {
-            table,
-            index,
-            refresher,
-            metrics: Arc::clone(&metrics),
-            body_limit: config.body_limit,
-            answer_deadline: config.answer_deadline,
-            body_read_timeout: config.body_read_timeout,
-        };
-        let listener = TcpListener::bind(config.webhook_address)
-            .with_context(|| format!("cannot listen on {}", config.webhook_address))?;
-        let webhook_address = listener.local_addr()?;
-        let workers = if config.workers == 0 {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        } else {
-            config.workers
-        };
-        let webhook_server = server::webhook_server(
-            webhook_state,
-            listener,
-            server::ServerSettings {
-                workers,
-                header_read_timeout: config.header_read_timeout,
-                keep_alive: server::KEEP_ALIVE,
-                shutdown_timeout: config.shutdown_timeout,
-                tls: config
-                    .tls_cert_path
-                    .clone()
-                    .zip(config.tls_key_path.clone())
-                    .map(|(certificate, key)| crate::http::tls::TlsFiles { certificate, key }),
+        let (webhook_server, webhook_address) = webhook_server(
+            &config,
+            webhook::WebhookState {
+                table: Arc::clone(&shared.table),
+                index: shared.index.clone(),
+                refresher,
+                metrics: Arc::clone(&metrics),
+                body_limit: config.body_limit,
+                answer_deadline: config.answer_deadline,
+                body_read_timeout: config.body_read_timeout,
+            },
+        )?;
+        let (admin_server, admin_address) = admin_server(
+            &config,
+            admin::AdminState {
+                readiness: Arc::clone(&readiness),
+                metrics: Arc::clone(&metrics),
             },
         )?;
 
-        let admin_state = admin::AdminState {
-            readiness: Arc::clone(&readiness),
-            metrics: Arc::clone(&metrics),
-        };
-        let admin_listener = TcpListener::bind(config.admin_address)
-            .with_context(|| format!("cannot listen on {}", config.admin_address))?;
-        let admin_address = admin_listener.local_addr()?;
-        let admin_server = HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::new(admin_state.clone()))
-                .configure(admin::configure)
-        })
-        .workers(1)
-        .shutdown_timeout(1)
-        .disable_signals()
-        .listen(admin_listener)?
-        .run();
+        let layout = UrlLayout::new(&config.external_url, &config.base_path);
+        let mut background = spawn_watches(&config, &client, &registry, &shared);
+        background.push(tokio::spawn(
+            TableBuilder {
+                sources: Arc::clone(&shared.sources),
+                table: Arc::clone(&shared.table),
+                registry,
+                cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
+                rate_limit: RateLimit {
+                    rate: config.receiver_rate,
+                    burst: config.receiver_burst,
+                },
+                layout: layout.clone(),
+                metrics: Arc::clone(&metrics),
+            }
+            .run(),
+        ));
+        let election = spawn_reporting(&config, &client, layout, &shared, &mut background);
+        background.push(tokio::spawn(probe_api(client, Arc::clone(&readiness))));
 
         let webhook_handle = webhook_server.handle();
         let admin_handle = admin_server.handle();
-        tracing::info!(%webhook_address, %admin_address, base_path = layout.base_path(), publish_status = config.publish_status, "gateway listening");
+        tracing::info!(
+            %webhook_address,
+            %admin_address,
+            external_url = %config.external_url,
+            publish_status = config.publish_status,
+            "gateway listening"
+        );
         Ok(Self {
             webhook_address,
             admin_address,
             readiness,
             metrics,
-            index: watched_index,
+            index: shared.index,
             webhook_server: webhook_handle,
             admin_server: admin_handle,
             webhook_task: tokio::spawn(webhook_server),
@@ -287,6 +167,191 @@ impl Gateway {
         self.admin_server.stop(true).await;
         let _ = self.admin_task.await;
     }
+}
+
+/// The state the background tasks and the servers share.
+struct Shared {
+    metrics: Arc<Metrics>,
+    readiness: Arc<Readiness>,
+    sources: Arc<SharedSources>,
+    table: SharedTable,
+    index: SharedIndex,
+}
+
+/// Binds the webhook listener and builds its server (HTTPS when a key pair
+/// is configured).
+fn webhook_server(
+    config: &Config,
+    state: webhook::WebhookState,
+) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let listener = TcpListener::bind(config.webhook_address)
+        .with_context(|| format!("cannot listen on {}", config.webhook_address))?;
+    let address = listener.local_addr()?;
+    let workers = if config.workers == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        config.workers
+    };
+    let tls = config
+        .tls_cert_path
+        .clone()
+        .zip(config.tls_key_path.clone())
+        .map(|(certificate, key)| crate::http::tls::TlsFiles { certificate, key });
+    let server = server::webhook_server(
+        state,
+        listener,
+        server::ServerSettings {
+            workers,
+            header_read_timeout: config.header_read_timeout,
+            keep_alive: server::KEEP_ALIVE,
+            shutdown_timeout: config.shutdown_timeout,
+            tls,
+        },
+    )?;
+    Ok((server, address))
+}
+
+/// Binds the admin listener and builds its server (probes and metrics).
+fn admin_server(
+    config: &Config,
+    state: admin::AdminState,
+) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
+    let listener = TcpListener::bind(config.admin_address)
+        .with_context(|| format!("cannot listen on {}", config.admin_address))?;
+    let address = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .configure(admin::configure)
+    })
+    .workers(1)
+    .shutdown_timeout(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok((server, address))
+}
+
+/// Starts the ProjectConfig, ClusterConfig and Warehouse watches and the
+/// per-namespace Secret watches.
+fn spawn_watches(
+    config: &Config,
+    client: &kube::Client,
+    registry: &kargo_webhook_provider::Registry,
+    shared: &Shared,
+) -> Vec<JoinHandle<()>> {
+    let report = |resource| WatchReporting {
+        resource,
+        readiness: Some(Arc::clone(&shared.readiness)),
+        metrics: Arc::clone(&shared.metrics),
+    };
+    vec![
+        tokio::spawn(kwatch::run(
+            Api::<ProjectConfig>::all(client.clone()),
+            watcher::Config::default(),
+            report(WATCHES[0]),
+            ConfigHandler::<ProjectConfig>::new(Arc::clone(&shared.sources)),
+        )),
+        tokio::spawn(kwatch::run(
+            Api::<ClusterConfig>::all(client.clone()),
+            watcher::Config::default(),
+            report(WATCHES[1]),
+            ConfigHandler::<ClusterConfig>::new(Arc::clone(&shared.sources)),
+        )),
+        tokio::spawn(kwatch::run(
+            Api::<Warehouse>::all(client.clone()),
+            watcher::Config::default(),
+            report(WATCHES[3]),
+            IndexHandler::new(shared.index.clone(), Arc::clone(&shared.metrics)),
+        )),
+        tokio::spawn(
+            SecretWatches {
+                client: client.clone(),
+                sources: Arc::clone(&shared.sources),
+                label_selector: config.secret_label_selector.clone(),
+                cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
+                needed_keys: needed_secret_keys(registry),
+                readiness: Arc::clone(&shared.readiness),
+                metrics: Arc::clone(&shared.metrics),
+            }
+            .run(),
+        ),
+    ]
+}
+
+/// Starts the Lease election (when configured) and what only its holder
+/// does: Events about receiver problems and, with `--publish-status`, the
+/// status of ProjectConfigs and ClusterConfigs.
+fn spawn_reporting(
+    config: &Config,
+    client: &kube::Client,
+    layout: UrlLayout,
+    shared: &Shared,
+    background: &mut Vec<JoinHandle<()>>,
+) -> Option<Arc<LeaderElection>> {
+    let identity = if config.identity.is_empty() {
+        format!("kargo-webhook-gateway-{}", uuid::Uuid::new_v4().simple())
+    } else {
+        config.identity.clone()
+    };
+    let (leader, election) = if config.leader_election {
+        let (election, leader) = LeaderElection::new(
+            client.clone(),
+            LeaseConfig {
+                namespace: config.lease_namespace.clone(),
+                name: config.lease_name.clone(),
+                identity: identity.clone(),
+                duration: Duration::from_secs(15),
+                renew: Duration::from_secs(5),
+            },
+        );
+        let election = Arc::new(election);
+        background.push(tokio::spawn(Arc::clone(&election).run()));
+        (leader, Some(election))
+    } else {
+        let (sender, leader) = watch::channel(true);
+        // Keep the sender alive for as long as its receivers run.
+        background.push(tokio::spawn(async move {
+            sender.closed().await;
+        }));
+        (leader, None)
+    };
+    let leader_metric = Arc::clone(&shared.metrics);
+    let mut leader_watch = leader.clone();
+    background.push(tokio::spawn(async move {
+        loop {
+            leader_metric
+                .leader
+                .set(i64::from(*leader_watch.borrow_and_update()));
+            if leader_watch.changed().await.is_err() {
+                return;
+            }
+        }
+    }));
+    background.push(tokio::spawn(
+        ProblemReporter::new(
+            client.clone(),
+            identity,
+            Arc::clone(&shared.sources),
+            Arc::clone(&shared.table),
+            leader.clone(),
+        )
+        .run(),
+    ));
+    if config.publish_status {
+        background.push(tokio::spawn(
+            StatusPublisher::new(
+                client.clone(),
+                Arc::clone(&shared.sources),
+                Arc::clone(&shared.table),
+                layout,
+                leader,
+                Arc::clone(&shared.metrics),
+            )
+            .run(),
+        ));
+    }
+    election
 }
 
 /// While a watch reports the API server unreachable, asks it for its
