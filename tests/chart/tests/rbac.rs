@@ -138,8 +138,12 @@ fn assert_same_grants(rendered: &[Grant], required: &[Grant]) {
     );
 }
 
-/// The install modes: values, and whether the chart grants Secret access.
-const MODES: [(&str, &[(&str, &str)], bool); 3] = [
+/// `--set` values.
+type Values = &'static [(&'static str, &'static str)];
+
+/// The install modes: name, values, and whether the chart grants Secret
+/// access.
+const MODES: [(&str, Values, bool); 3] = [
     ("drop-in", &[], false),
     (
         "own account, listed namespaces",
