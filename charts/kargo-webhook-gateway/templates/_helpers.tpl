@@ -44,6 +44,41 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- default (include "kargo-webhook-gateway.fullname" .) .Values.externalWebhooksServer.serviceAccount.name -}}
 {{- end -}}
 
+{{/*
+The name of Kargo's own webhook server's ServiceAccount: Kargo's management
+controller binds it to `kargo-project-secrets-reader` in every project
+namespace, and Kargo's chart binds it in the cluster Secrets namespace.
+*/}}
+{{- define "kargo-webhook-gateway.kargoServiceAccountName" -}}kargo-external-webhooks-server{{- end -}}
+
+{{/*
+Whether the chart itself grants Secret access ("true" or ""). Fails when the
+gateway would run under an account Kargo's RoleBindings do not cover and no
+access is configured: it could read no receiver Secret.
+*/}}
+{{- define "kargo-webhook-gateway.grantsSecretAccess" -}}
+{{- $access := .Values.externalWebhooksServer.secretAccess -}}
+{{- $account := include "kargo-webhook-gateway.serviceAccountName" . -}}
+{{- $granted := or $access.clusterWide (include "kargo-webhook-gateway.secretNamespaces" . | fromJsonArray) -}}
+{{- if and (ne $account (include "kargo-webhook-gateway.kargoServiceAccountName" .)) (not $granted) -}}
+{{- fail (printf "externalWebhooksServer.serviceAccount.name is %q, which Kargo's RoleBindings do not cover: list the project namespaces in externalWebhooksServer.secretAccess.namespaces, or set externalWebhooksServer.secretAccess.clusterWide=true (wider than Kargo's grant)" $account) -}}
+{{- end -}}
+{{- if $granted -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The namespaces listed in secretAccess.namespaces (empty entries dropped, as
+`--set key={}` makes one), as a JSON array.
+*/}}
+{{- define "kargo-webhook-gateway.secretNamespaces" -}}
+{{- compact (.Values.externalWebhooksServer.secretAccess.namespaces | default list) | uniq | toJson -}}
+{{- end -}}
+
+{{/* The ClusterRole holding the Secret rules this chart grants. */}}
+{{- define "kargo-webhook-gateway.secretsReaderName" -}}
+{{- printf "%s-secrets-reader" (include "kargo-webhook-gateway.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{/* The Lease name: the Role's get/update rule and the gateway must agree. */}}
 {{- define "kargo-webhook-gateway.leaseName" -}}
 {{- default (include "kargo-webhook-gateway.fullname" .) .Values.externalWebhooksServer.leaseName -}}
@@ -62,26 +97,67 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- $path -}}
 {{- end -}}
 
+{{/* Whether the gateway terminates TLS on its webhook port. */}}
+{{- define "kargo-webhook-gateway.servesTLS" -}}
+{{- if .Values.externalWebhooksServer.tls.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Secret with the gateway's own certificate (`tls.enabled`). */}}
+{{- define "kargo-webhook-gateway.tlsSecretName" -}}
+{{- .Values.externalWebhooksServer.tls.secretName | default (printf "%s-cert" (include "kargo-webhook-gateway.fullname" .)) -}}
+{{- end -}}
+
+{{/* The webhook Service's port: `service.port`, else 443 with TLS, else 80. */}}
+{{- define "kargo-webhook-gateway.servicePort" -}}
+{{- $port := .Values.externalWebhooksServer.service.port | toString -}}
+{{- if $port -}}
+{{- $port -}}
+{{- else if include "kargo-webhook-gateway.servesTLS" . -}}
+443
+{{- else -}}
+80
+{{- end -}}
+{{- end -}}
+
+{{/* The webhook Service's port name, which the Ingress routes to. */}}
+{{- define "kargo-webhook-gateway.servicePortName" -}}
+{{- ternary "https" "http" (eq (include "kargo-webhook-gateway.servesTLS" .) "true") -}}
+{{- end -}}
+
+{{/*
+Whether senders reach the gateway over HTTPS, decided as Kargo's chart
+decides it for its own webhook server: TLS at the chart's Ingress when there
+is one, else TLS at the gateway itself, or TLS terminated upstream.
+*/}}
+{{- define "kargo-webhook-gateway.publishesHTTPS" -}}
+{{- $server := .Values.externalWebhooksServer -}}
+{{- if or (and $server.ingress.enabled $server.ingress.tls.enabled) (and (not $server.ingress.enabled) $server.tls.enabled) $server.tls.terminatedUpstream -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{/*
 The URL senders reach the webhook server at, without the base path:
-externalURL if set; else https://host when TLS ends at the chart's Ingress or
-upstream, http://host otherwise; else (no host) the webhook Service's address
-inside the cluster.
+externalURL if set; else https://host or http://host (see publishesHTTPS);
+else (no host) the webhook Service's address inside the cluster, over HTTPS
+when the gateway terminates TLS.
 */}}
 {{- define "kargo-webhook-gateway.externalURL" -}}
 {{- $server := .Values.externalWebhooksServer -}}
+{{- $scheme := ternary "https" "http" (eq (include "kargo-webhook-gateway.publishesHTTPS" .) "true") -}}
 {{- if $server.externalURL -}}
 {{- $server.externalURL | trimSuffix "/" -}}
 {{- else if $server.host -}}
-{{- $tls := or (and $server.ingress.enabled $server.ingress.tls.enabled) $server.tls.terminatedUpstream -}}
-{{- printf "%s://%s" (ternary "https" "http" $tls) $server.host -}}
+{{- printf "%s://%s" $scheme $server.host -}}
 {{- else -}}
-{{- $port := int $server.service.port -}}
+{{- /* Inside the cluster the Service itself is reached: HTTPS only when the gateway serves it. */ -}}
+{{- $scheme = ternary "https" "http" (eq (include "kargo-webhook-gateway.servesTLS" .) "true") -}}
+{{- $port := include "kargo-webhook-gateway.servicePort" . | int -}}
 {{- $address := printf "%s.%s.svc" (include "kargo-webhook-gateway.fullname" .) .Release.Namespace -}}
-{{- if eq $port 80 -}}
-{{- printf "http://%s" $address -}}
+{{- if or (and (eq $scheme "http") (eq $port 80)) (and (eq $scheme "https") (eq $port 443)) -}}
+{{- printf "%s://%s" $scheme $address -}}
 {{- else -}}
-{{- printf "http://%s:%d" $address $port -}}
+{{- printf "%s://%s:%d" $scheme $address $port -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

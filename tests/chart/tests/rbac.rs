@@ -1,27 +1,35 @@
-//! The chart's RBAC is exactly `kargo_webhook_gateway::rbac::REQUIRED`: as
-//! rendered, and as a real API server enforces it for the gateway's
-//! ServiceAccount.
+//! The chart's RBAC is exactly `kargo_webhook_gateway::rbac::REQUIRED`, in
+//! each install mode: as rendered, and as a real API server enforces it for
+//! the ServiceAccount the chart binds (with a real ServiceAccount token).
+//!
+//! The modes: the drop-in default (Kargo's account
+//! `kargo-external-webhooks-server`, whose Secret access Kargo grants), an
+//! account of the gateway's own with Secret access in listed namespaces, and
+//! the cluster-wide opt-in; each with and without `publishStatus`.
 
 mod common;
 
 use std::collections::BTreeMap;
 
-use common::{RELEASE, all_of, env_value, one_of, render};
-use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+use common::install::{
+    Access, account_may, apply_chart_rbac, apply_kargo_grant, may, service_account_client,
+    wait_until_allowed,
 };
+use common::{KARGO_ACCOUNT, OWN_ACCOUNT, PUBLISH_STATUS, RELEASE, all_of, env_value, render};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kargo_webhook_gateway::rbac::{REQUIRED, RuleScope};
 use kargo_webhook_testenv::helm::chart_dir;
-use kargo_webhook_testenv::{
-    ControlPlane, GATEWAY_NAMESPACE, GATEWAY_SERVICE_ACCOUNT, Manifest, apply_chart_rbac,
-};
+use kargo_webhook_testenv::{ControlPlane, GATEWAY_NAMESPACE, Manifest};
 use kube::api::{
     Api, ApiResource, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams,
 };
 use kube::core::GroupVersionKind;
 use serde_json::{Value, json};
+
+const CLUSTER: &str = "cluster";
+const OWN_NAMESPACE: &str = "own namespace";
+const SECRET_NAMESPACES: &str = "secret namespaces";
 
 /// One granted permission, flattened: a rendered rule with several groups or
 /// resources counts once per group and resource.
@@ -45,10 +53,29 @@ fn strings(value: &Value) -> Vec<String> {
     strings
 }
 
-fn rendered_grants(manifests: &[Manifest]) -> Vec<Grant> {
+fn name_of(object: &Value) -> &str {
+    object["metadata"]["name"].as_str().expect("a name")
+}
+
+/// The scope a rendered role grants in: the chart's ClusterRole is
+/// cluster-wide, its Role is for its own namespace, and its Secret reader
+/// ClusterRole is bound per Secret namespace (or, opted in, cluster-wide).
+fn scope_of(role: &Value, fullname: &str) -> &'static str {
+    match (role["kind"].as_str(), name_of(role)) {
+        (Some("Role"), _) => OWN_NAMESPACE,
+        (Some("ClusterRole"), name) if name == fullname => CLUSTER,
+        (Some("ClusterRole"), name) if name == format!("{fullname}-secrets-reader") => {
+            SECRET_NAMESPACES
+        }
+        (kind, name) => panic!("unexpected role {kind:?} {name}"),
+    }
+}
+
+fn rendered_grants(manifests: &[Manifest], fullname: &str) -> Vec<Grant> {
     let mut grants = Vec::new();
-    for (kind, scope) in [("ClusterRole", "cluster"), ("Role", "own namespace")] {
+    for kind in ["ClusterRole", "Role"] {
         for role in all_of(manifests, kind) {
+            let scope = scope_of(role, fullname);
             for rule in role["rules"].as_array().expect("rules") {
                 for group in strings(&rule["apiGroups"]) {
                     for resource in strings(&rule["resources"]) {
@@ -68,13 +95,23 @@ fn rendered_grants(manifests: &[Manifest]) -> Vec<Grant> {
     grants
 }
 
-fn required_grants(lease_name: &str) -> Vec<Grant> {
+/// What the chart must grant: every rule the gateway uses with
+/// `publish_status`, but the Secret rules only when the chart grants Secret
+/// access itself (in the drop-in install, Kargo grants them).
+fn required_grants(
+    lease_name: &str,
+    publish_status: bool,
+    chart_grants_secrets: bool,
+) -> Vec<Grant> {
     let mut grants: Vec<Grant> = REQUIRED
         .iter()
+        .filter(|rule| rule.needed(publish_status))
+        .filter(|rule| chart_grants_secrets || rule.scope != RuleScope::SecretNamespaces)
         .map(|rule| Grant {
             scope: match rule.scope {
-                RuleScope::Cluster => "cluster",
-                RuleScope::OwnNamespace => "own namespace",
+                RuleScope::Cluster => CLUSTER,
+                RuleScope::OwnNamespace => OWN_NAMESPACE,
+                RuleScope::SecretNamespaces => SECRET_NAMESPACES,
             },
             group: rule.api_group.to_owned(),
             resource: rule.resource.to_owned(),
@@ -101,31 +138,101 @@ fn assert_same_grants(rendered: &[Grant], required: &[Grant]) {
     );
 }
 
+/// `--set` values.
+type Values = &'static [(&'static str, &'static str)];
+
+/// The install modes: name, values, and whether the chart grants Secret
+/// access.
+const MODES: [(&str, Values, bool); 3] = [
+    ("drop-in", &[], false),
+    (
+        "own account, listed namespaces",
+        &[
+            OWN_ACCOUNT,
+            (
+                "externalWebhooksServer.secretAccess.namespaces",
+                "{team-a,team-b}",
+            ),
+        ],
+        true,
+    ),
+    (
+        "own account, cluster-wide",
+        &[
+            OWN_ACCOUNT,
+            ("externalWebhooksServer.secretAccess.clusterWide", "true"),
+        ],
+        true,
+    ),
+];
+
 #[test]
-fn rendered_rules_equal_the_required_ones() {
-    for lease in [None, Some("custom-lease")] {
-        let set: Vec<(&str, &str)> = lease
-            .map(|name| ("externalWebhooksServer.leaseName", name))
-            .into_iter()
-            .collect();
-        let manifests = render(&set);
-        let lease_name = env_value(&manifests, "KARGO_WEBHOOK_GATEWAY_LEASE_NAME");
-        assert_eq!(lease_name, lease.unwrap_or(RELEASE));
-        assert_same_grants(&rendered_grants(&manifests), &required_grants(&lease_name));
+fn rendered_rules_equal_the_required_ones_in_every_mode() {
+    for (mode, values, chart_grants_secrets) in MODES {
+        for publish_status in [false, true] {
+            for lease in [None, Some("custom-lease")] {
+                let mut set = values.to_vec();
+                if publish_status {
+                    set.push(PUBLISH_STATUS);
+                }
+                if let Some(name) = lease {
+                    set.push(("externalWebhooksServer.leaseName", name));
+                }
+                let manifests = render(&set);
+                let lease_name = env_value(&manifests, "KARGO_WEBHOOK_GATEWAY_LEASE_NAME");
+                assert_eq!(lease_name, lease.unwrap_or(RELEASE));
+                assert_eq!(
+                    env_value(&manifests, "KARGO_WEBHOOK_GATEWAY_PUBLISH_STATUS"),
+                    publish_status.to_string(),
+                    "{mode}"
+                );
+                let rendered = rendered_grants(&manifests, RELEASE);
+                let required = required_grants(&lease_name, publish_status, chart_grants_secrets);
+                let result = std::panic::catch_unwind(|| assert_same_grants(&rendered, &required));
+                if let Err(failure) = result {
+                    panic!(
+                        "{mode}, publishStatus={publish_status}: {}",
+                        failure
+                            .downcast_ref::<String>()
+                            .map_or("(no message)", String::as_str)
+                    );
+                }
+            }
+        }
     }
+}
+
+#[test]
+fn the_drop_in_install_grants_no_secret_access_at_all() {
+    let manifests = render(&[]);
+    for kind in ["ClusterRole", "Role"] {
+        for role in all_of(&manifests, kind) {
+            for rule in role["rules"].as_array().expect("rules") {
+                assert!(
+                    !strings(&rule["resources"])
+                        .iter()
+                        .any(|r| r.starts_with("secrets")),
+                    "{kind} {} grants {rule}",
+                    name_of(role)
+                );
+            }
+        }
+    }
+    assert_eq!(all_of(&manifests, "ClusterRoleBinding").len(), 1);
+    assert_eq!(all_of(&manifests, "RoleBinding").len(), 1);
 }
 
 #[test]
 fn the_comparison_names_an_extra_and_a_missing_rule() {
     let manifests = render(&[]);
-    let mut rendered = rendered_grants(&manifests);
-    let required = required_grants(RELEASE);
-    rendered.retain(|grant| grant.resource != "secrets");
+    let mut rendered = rendered_grants(&manifests, RELEASE);
+    let required = required_grants(RELEASE, false, false);
+    rendered.retain(|grant| grant.resource != "events");
     rendered.push(Grant {
-        scope: "cluster",
+        scope: CLUSTER,
         group: String::new(),
-        resource: "configmaps".into(),
-        verbs: vec!["get".into()],
+        resource: "secrets".into(),
+        verbs: vec!["list".into(), "watch".into()],
         resource_names: Vec::new(),
     });
     let failure = std::panic::catch_unwind(|| assert_same_grants(&rendered, &required))
@@ -133,37 +240,116 @@ fn the_comparison_names_an_extra_and_a_missing_rule() {
     let message = failure
         .downcast_ref::<String>()
         .expect("a formatted panic message");
-    assert!(message.contains("configmaps"), "{message}");
     assert!(message.contains("secrets"), "{message}");
+    assert!(message.contains("events"), "{message}");
 }
 
+/// Every binding binds a role of the chart to the chart's ServiceAccount in
+/// the release namespace, and nobody else.
 #[test]
 fn roles_are_bound_to_the_gateway_service_account_only() {
-    let manifests = render(&[]);
-    let account = one_of(&manifests, "ServiceAccount");
-    assert_eq!(account["metadata"]["name"], GATEWAY_SERVICE_ACCOUNT);
-    assert_eq!(account["metadata"]["namespace"], GATEWAY_NAMESPACE);
-    for (binding_kind, role_kind) in [
-        ("ClusterRoleBinding", "ClusterRole"),
-        ("RoleBinding", "Role"),
-    ] {
-        let binding = one_of(&manifests, binding_kind);
-        let role = one_of(&manifests, role_kind);
-        assert_eq!(binding["roleRef"]["kind"], role_kind);
-        assert_eq!(binding["roleRef"]["name"], role["metadata"]["name"]);
+    for (mode, values, _) in MODES {
+        let manifests = render(values);
+        let account = values
+            .iter()
+            .find(|(key, _)| *key == OWN_ACCOUNT.0)
+            .map_or(KARGO_ACCOUNT, |(_, name)| name);
+        let deployment = common::one_of(&manifests, "Deployment");
         assert_eq!(
-            binding["subjects"],
-            json!([{
-                "kind": "ServiceAccount",
-                "name": GATEWAY_SERVICE_ACCOUNT,
-                "namespace": GATEWAY_NAMESPACE,
-            }]),
-            "{binding_kind}"
+            deployment["spec"]["template"]["spec"]["serviceAccountName"], account,
+            "{mode}"
         );
+        let service_account = common::one_of(&manifests, "ServiceAccount");
+        assert_eq!(service_account["metadata"]["name"], account, "{mode}");
+        for (binding_kind, role_kinds) in [
+            ("ClusterRoleBinding", &["ClusterRole"][..]),
+            ("RoleBinding", &["Role", "ClusterRole"][..]),
+        ] {
+            for binding in all_of(&manifests, binding_kind) {
+                let role_kind = binding["roleRef"]["kind"].as_str().expect("roleRef.kind");
+                assert!(role_kinds.contains(&role_kind), "{mode}: {binding}");
+                let role_name = binding["roleRef"]["name"].as_str().expect("roleRef.name");
+                assert!(
+                    all_of(&manifests, role_kind)
+                        .iter()
+                        .any(|role| name_of(role) == role_name),
+                    "{mode}: {binding_kind} {} binds {role_kind} {role_name}, which the chart \
+                     does not render",
+                    name_of(binding)
+                );
+                assert_eq!(
+                    binding["subjects"],
+                    json!([{
+                        "kind": "ServiceAccount",
+                        "name": account,
+                        "namespace": GATEWAY_NAMESPACE,
+                    }]),
+                    "{mode}: {binding_kind} {}",
+                    name_of(binding)
+                );
+            }
+        }
+        // The Lease rules stay in the release namespace.
+        for role in all_of(&manifests, "Role") {
+            assert_eq!(role["metadata"]["namespace"], GATEWAY_NAMESPACE, "{mode}");
+        }
     }
+}
+
+/// Where the Secret reader is bound: a RoleBinding per listed namespace
+/// plus the cluster Secrets namespace, or one ClusterRoleBinding.
+#[test]
+fn secret_access_is_bound_where_the_values_say() {
+    let secret_bindings = |manifests: &[Manifest], kind: &str| -> Vec<String> {
+        let mut namespaces: Vec<String> = all_of(manifests, kind)
+            .into_iter()
+            .filter(|binding| binding["roleRef"]["name"] == format!("{RELEASE}-secrets-reader"))
+            .map(|binding| {
+                binding["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("(cluster)")
+                    .to_owned()
+            })
+            .collect();
+        namespaces.sort();
+        namespaces
+    };
+    let listed = render(&[
+        OWN_ACCOUNT,
+        (
+            "externalWebhooksServer.secretAccess.namespaces",
+            "{team-b,team-a}",
+        ),
+        (
+            "externalWebhooksServer.clusterSecretsNamespace",
+            "kargo-cluster-secrets",
+        ),
+    ]);
     assert_eq!(
-        one_of(&manifests, "Role")["metadata"]["namespace"],
-        GATEWAY_NAMESPACE
+        secret_bindings(&listed, "RoleBinding"),
+        ["kargo-cluster-secrets", "team-a", "team-b"]
+    );
+    assert!(secret_bindings(&listed, "ClusterRoleBinding").is_empty());
+    // The cluster Secrets namespace listed as well: one binding there.
+    let repeated = render(&[
+        OWN_ACCOUNT,
+        (
+            "externalWebhooksServer.secretAccess.namespaces",
+            "{team-a,kargo-system-resources}",
+        ),
+    ]);
+    assert_eq!(
+        secret_bindings(&repeated, "RoleBinding"),
+        ["kargo-system-resources", "team-a"]
+    );
+    let cluster_wide = render(&[
+        OWN_ACCOUNT,
+        ("externalWebhooksServer.secretAccess.clusterWide", "true"),
+    ]);
+    assert!(secret_bindings(&cluster_wide, "RoleBinding").is_empty());
+    assert_eq!(
+        secret_bindings(&cluster_wide, "ClusterRoleBinding"),
+        ["(cluster)"]
     );
 }
 
@@ -174,6 +360,7 @@ fn each_rule_says_which_code_path_needs_it() {
         let file = match rule.scope {
             RuleScope::Cluster => "clusterrole.yaml",
             RuleScope::OwnNamespace => "role.yaml",
+            RuleScope::SecretNamespaces => "secret-access.yaml",
         };
         let text = std::fs::read_to_string(templates.join(file)).expect("RBAC template");
         let comment = format!("# {}", rule.needed_by);
@@ -252,43 +439,56 @@ fn assert_allowed<T>(what: &str, result: Result<T, kube::Error>) -> T {
     result.unwrap_or_else(|e| panic!("the gateway should be allowed to {what}: {e}"))
 }
 
-/// Whether the API server would let the gateway do this.
-async fn may(
-    gateway: &kube::Client,
-    verb: &str,
-    group: &str,
-    resource: &str,
-    namespace: Option<&str>,
-) -> bool {
-    let review = SelfSubjectAccessReview {
-        spec: SelfSubjectAccessReviewSpec {
-            resource_attributes: Some(ResourceAttributes {
-                verb: Some(verb.into()),
-                group: Some(group.into()),
-                resource: Some(resource.into()),
-                namespace: namespace.map(str::to_owned),
-                ..Default::default()
-            }),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    Api::<SelfSubjectAccessReview>::all(gateway.clone())
-        .create(&PostParams::default(), &review)
-        .await
-        .expect("SelfSubjectAccessReview")
-        .status
-        .is_some_and(|status| status.allowed)
+/// A release of the chart in a namespace of its own (so that its
+/// cluster-scoped objects are its own too), its RBAC applied.
+struct Release {
+    /// The release namespace (Kargo's namespace in the drop-in install).
+    namespace: String,
+    /// The full name of its objects, the Lease name included.
+    fullname: String,
+    /// The ServiceAccount the chart binds.
+    account: String,
+    /// A client acting as that ServiceAccount.
+    gateway: kube::Client,
 }
 
-#[tokio::test]
-async fn the_gateway_identity_can_do_what_its_code_needs() {
-    let control_plane = ControlPlane::shared();
-    apply_chart_rbac(control_plane)
-        .await
-        .expect("applying the chart's RBAC");
-    let namespace = project(control_plane).await;
-    let gateway = control_plane.gateway_client();
+async fn install(control_plane: &ControlPlane, prefix: &str, set: &[(&str, &str)]) -> Release {
+    let namespace = control_plane.fresh_namespace(prefix).await;
+    // Unique per namespace, so that concurrent tests' ClusterRoles differ.
+    let release = format!("{namespace}-gw");
+    let mut set = set.to_vec();
+    set.push(("fullnameOverride", &release));
+    let rbac = apply_chart_rbac(control_plane, &release, &namespace, &set).await;
+    let account = rbac
+        .iter()
+        .find(|manifest| manifest.object["kind"] == "ServiceAccount")
+        .map(|manifest| name_of(&manifest.object).to_owned())
+        .expect("the chart renders a ServiceAccount");
+    let gateway = service_account_client(control_plane, &namespace, &account).await;
+    // Wait until every rule the chart applied has reached the authorizer.
+    wait_until_allowed(
+        &gateway,
+        &Access::new("list", "kargo.akuity.io", "warehouses"),
+    )
+    .await;
+    wait_until_allowed(
+        &gateway,
+        &Access::new("get", "coordination.k8s.io", "leases")
+            .in_namespace(&namespace)
+            .named(&release),
+    )
+    .await;
+    Release {
+        namespace,
+        fullname: release,
+        account,
+        gateway,
+    }
+}
+
+/// What every mode allows: the watches, the refresh patch, Events, the Lease.
+async fn assert_the_common_rules_work(release: &Release, project: &str) {
+    let gateway = &release.gateway;
 
     // Warehouses: list and watch everywhere, refresh one through metadata.
     let warehouses = Api::<DynamicObject>::all_with(gateway.clone(), &kargo("Warehouse"));
@@ -300,14 +500,20 @@ async fn the_gateway_identity_can_do_what_its_code_needs() {
         listed
             .items
             .iter()
-            .any(|w| w.metadata.namespace.as_deref() == Some(&namespace))
+            .any(|w| w.metadata.namespace.as_deref() == Some(project))
     );
-    assert!(may(&gateway, "watch", "kargo.akuity.io", "warehouses", None).await);
+    assert!(
+        may(
+            gateway,
+            &Access::new("watch", "kargo.akuity.io", "warehouses")
+        )
+        .await
+    );
     let refresh = Patch::Merge(json!({
         "metadata": {"annotations": {"kargo.akuity.io/refresh": "chart-rbac-test"}}
     }));
     let in_project =
-        Api::<DynamicObject>::namespaced_with(gateway.clone(), &namespace, &kargo("Warehouse"));
+        Api::<DynamicObject>::namespaced_with(gateway.clone(), project, &kargo("Warehouse"));
     let patched = assert_allowed(
         "patch a Warehouse's metadata",
         in_project
@@ -319,11 +525,12 @@ async fn the_gateway_identity_can_do_what_its_code_needs() {
         "chart-rbac-test"
     );
 
-    // ProjectConfigs and ClusterConfigs: list and watch; status patches.
-    let configs = Api::<DynamicObject>::all_with(gateway.clone(), &kargo("ProjectConfig"));
+    // ProjectConfigs and ClusterConfigs: list and watch.
     assert_allowed(
         "list ProjectConfigs",
-        configs.list(&ListParams::default()).await,
+        Api::<DynamicObject>::all_with(gateway.clone(), &kargo("ProjectConfig"))
+            .list(&ListParams::default())
+            .await,
     );
     assert_allowed(
         "list ClusterConfigs",
@@ -333,51 +540,64 @@ async fn the_gateway_identity_can_do_what_its_code_needs() {
     );
     for resource in ["projectconfigs", "clusterconfigs"] {
         assert!(
-            may(&gateway, "watch", "kargo.akuity.io", resource, None).await,
+            may(gateway, &Access::new("watch", "kargo.akuity.io", resource)).await,
             "watch {resource}"
         );
     }
-    let project_config =
-        Api::<DynamicObject>::namespaced_with(gateway.clone(), &namespace, &kargo("ProjectConfig"));
-    let status = Patch::Merge(json!({"status": {"webhookReceivers": [
-        {"name": "harbor", "path": "/harbor/x", "url": "https://hooks.example.org/harbor/x"}
-    ]}}));
-    assert_allowed(
-        "patch projectconfigs/status",
-        project_config
-            .patch_status(&namespace, &PatchParams::default(), &status)
-            .await,
-    );
 
-    // Secrets: list (with the gateway's selector, and without) and watch.
-    let secrets = Api::<Secret>::all(gateway.clone());
-    let selected = assert_allowed(
-        "list labelled Secrets",
-        secrets
-            .list(&ListParams::default().labels("kargo.akuity.io/cred-type=generic"))
-            .await,
-    );
-    assert!(
-        selected
-            .items
-            .iter()
-            .any(|s| s.metadata.namespace.as_deref() == Some(&namespace))
-    );
-    assert_allowed("list Secrets", secrets.list(&ListParams::default()).await);
-    assert!(may(&gateway, "watch", "", "secrets", None).await);
+    // Events (events.k8s.io) on a ProjectConfig in its namespace, and on the
+    // ClusterConfig in `default`: create, then patch (a repeated Event).
+    for namespace in [project, "default"] {
+        let events = Api::<DynamicObject>::namespaced_with(
+            gateway.clone(),
+            namespace,
+            &ApiResource::from_gvk(&GroupVersionKind::gvk("events.k8s.io", "v1", "Event")),
+        );
+        let name = format!("chart-rbac-{}", release.fullname);
+        let event: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "events.k8s.io/v1",
+            "kind": "Event",
+            "metadata": {"name": name, "namespace": namespace},
+            "eventTime": "2026-01-01T00:00:00.000000Z",
+            "reportingController": "kargo-webhook-gateway",
+            "reportingInstance": "chart-rbac-test",
+            "action": "Resolve",
+            "reason": "SecretNotFound",
+            "type": "Warning",
+            "note": "test",
+            "regarding": {
+                "apiVersion": "kargo.akuity.io/v1alpha1",
+                "kind": "ProjectConfig",
+                "name": project,
+                "namespace": project,
+            },
+        }))
+        .expect("Event");
+        assert_allowed(
+            "create an Event",
+            events.create(&PostParams::default(), &event).await,
+        );
+        assert_allowed(
+            "patch an Event",
+            events
+                .patch(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Merge(json!({"series": {"count": 2, "lastObservedTime": "2026-01-01T00:00:01.000000Z"}})),
+                )
+                .await,
+        );
+    }
 
     // The Lease in its own namespace: create, get, update.
-    let lease_name = RELEASE;
-    let leases = Api::<Lease>::namespaced(gateway.clone(), GATEWAY_NAMESPACE);
+    let leases = Api::<Lease>::namespaced(gateway.clone(), &release.namespace);
     let lease: Lease =
-        serde_json::from_value(json!({"metadata": {"name": lease_name}})).expect("Lease");
-    match leases.create(&PostParams::default(), &lease).await {
-        Ok(_) => {}
-        // Made by an earlier run of this test on the same control plane.
-        Err(kube::Error::Api(status)) if status.code == 409 => {}
-        Err(e) => panic!("the gateway should be allowed to create its Lease: {e}"),
-    }
-    let mut current = assert_allowed("get its Lease", leases.get(lease_name).await);
+        serde_json::from_value(json!({"metadata": {"name": release.fullname}})).expect("Lease");
+    assert_allowed(
+        "create its Lease",
+        leases.create(&PostParams::default(), &lease).await,
+    );
+    let mut current = assert_allowed("get its Lease", leases.get(&release.fullname).await);
     current
         .spec
         .get_or_insert_with(Default::default)
@@ -385,19 +605,171 @@ async fn the_gateway_identity_can_do_what_its_code_needs() {
     assert_allowed(
         "update its Lease",
         leases
-            .replace(lease_name, &PostParams::default(), &current)
+            .replace(&release.fullname, &PostParams::default(), &current)
             .await,
     );
 }
 
+/// Lists the labelled Secrets of `namespace` as the gateway does; true when
+/// allowed (and the project's Secret is among them), false when forbidden.
+async fn lists_secrets_in(gateway: &kube::Client, namespace: &str) -> bool {
+    let listed = Api::<Secret>::namespaced(gateway.clone(), namespace)
+        .list(&ListParams::default().labels("kargo.akuity.io/cred-type=generic"))
+        .await;
+    match listed {
+        Ok(list) => {
+            assert!(
+                list.items
+                    .iter()
+                    .all(|s| s.metadata.namespace.as_deref() == Some(namespace))
+            );
+            true
+        }
+        Err(kube::Error::Api(status)) if status.code == 403 => false,
+        Err(e) => panic!("listing Secrets in {namespace}: {e}"),
+    }
+}
+
+async fn status_patch_allowed(gateway: &kube::Client, project: &str) -> bool {
+    let status = Patch::Merge(json!({"status": {"webhookReceivers": [
+        {"name": "harbor", "path": "/harbor/x", "url": "https://hooks.example.org/harbor/x"}
+    ]}}));
+    let result =
+        Api::<DynamicObject>::namespaced_with(gateway.clone(), project, &kargo("ProjectConfig"))
+            .patch_status(project, &PatchParams::default(), &status)
+            .await;
+    match result {
+        Ok(_) => true,
+        Err(kube::Error::Api(status)) if status.code == 403 => false,
+        Err(e) => panic!("patching ProjectConfig status: {e}"),
+    }
+}
+
+/// The drop-in install: Kargo's account in "Kargo's namespace", the chart's
+/// ClusterRole and Role, and Secret access only from what Kargo grants (the
+/// `kargo-project-secrets-reader` RoleBindings).
 #[tokio::test]
-async fn the_gateway_identity_cannot_do_anything_else() {
+async fn the_drop_in_account_reads_secrets_only_where_kargo_grants_it() {
     let control_plane = ControlPlane::shared();
-    apply_chart_rbac(control_plane)
+    for publish_status in [false, true] {
+        let set: &[(&str, &str)] = if publish_status {
+            &[PUBLISH_STATUS]
+        } else {
+            &[]
+        };
+        let release = install(control_plane, "chart-kargo", set).await;
+        assert_eq!(release.account, KARGO_ACCOUNT);
+        let granted = project(control_plane).await;
+        let not_granted = project(control_plane).await;
+        let cluster_secrets = control_plane.fresh_namespace("chart-cluster-secrets").await;
+        apply_kargo_grant(
+            control_plane,
+            &release.namespace,
+            &[&granted, &cluster_secrets],
+        )
+        .await;
+        let gateway = &release.gateway;
+        wait_until_allowed(
+            gateway,
+            &Access::new("list", "", "secrets").in_namespace(&granted),
+        )
+        .await;
+
+        assert_the_common_rules_work(&release, &granted).await;
+        assert!(lists_secrets_in(gateway, &granted).await);
+        assert!(lists_secrets_in(gateway, &cluster_secrets).await);
+        assert!(
+            !lists_secrets_in(gateway, &not_granted).await,
+            "a namespace without Kargo's RoleBinding"
+        );
+        assert_forbidden(
+            "list Secrets in every namespace",
+            Api::<Secret>::all(gateway.clone())
+                .list(&ListParams::default())
+                .await,
+        );
+        assert!(!may(gateway, &Access::new("watch", "", "secrets")).await);
+        assert_eq!(
+            status_patch_allowed(gateway, &granted).await,
+            publish_status,
+            "status patch with publishStatus={publish_status}"
+        );
+    }
+}
+
+/// An account of the gateway's own, with Secret access in listed namespaces
+/// (and the cluster Secrets namespace), or cluster-wide.
+#[tokio::test]
+async fn an_own_account_reads_secrets_where_the_values_grant_it() {
+    let control_plane = ControlPlane::shared();
+    let listed = project(control_plane).await;
+    let unlisted = project(control_plane).await;
+    let cluster_secrets = control_plane.fresh_namespace("chart-cluster-secrets").await;
+    let namespaces = format!("{{{listed}}}");
+    let release = install(
+        control_plane,
+        "chart-own",
+        &[
+            OWN_ACCOUNT,
+            (
+                "externalWebhooksServer.secretAccess.namespaces",
+                &namespaces,
+            ),
+            (
+                "externalWebhooksServer.clusterSecretsNamespace",
+                &cluster_secrets,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(release.account, OWN_ACCOUNT.1);
+    let gateway = &release.gateway;
+    wait_until_allowed(
+        gateway,
+        &Access::new("list", "", "secrets").in_namespace(&listed),
+    )
+    .await;
+    assert_the_common_rules_work(&release, &listed).await;
+    assert!(lists_secrets_in(gateway, &listed).await);
+    assert!(lists_secrets_in(gateway, &cluster_secrets).await);
+    assert!(!lists_secrets_in(gateway, &unlisted).await);
+    assert!(!may(gateway, &Access::new("list", "", "secrets")).await);
+    assert!(!status_patch_allowed(gateway, &listed).await);
+
+    let wide = install(
+        control_plane,
+        "chart-wide",
+        &[
+            OWN_ACCOUNT,
+            ("externalWebhooksServer.secretAccess.clusterWide", "true"),
+        ],
+    )
+    .await;
+    wait_until_allowed(&wide.gateway, &Access::new("list", "", "secrets")).await;
+    assert!(lists_secrets_in(&wide.gateway, &unlisted).await);
+    assert!(may(&wide.gateway, &Access::new("watch", "", "secrets")).await);
+    // Still nothing beyond list and watch on Secrets.
+    assert!(
+        !may(
+            &wide.gateway,
+            &Access::new("get", "", "secrets").in_namespace(&unlisted)
+        )
         .await
-        .expect("applying the chart's RBAC");
+    );
+}
+
+#[tokio::test]
+async fn the_gateway_account_cannot_do_anything_else() {
+    let control_plane = ControlPlane::shared();
+    let release = install(control_plane, "chart-deny", &[PUBLISH_STATUS]).await;
     let namespace = project(control_plane).await;
-    let gateway = control_plane.gateway_client();
+    apply_kargo_grant(control_plane, &release.namespace, &[&namespace]).await;
+    let gateway = &release.gateway;
+    wait_until_allowed(
+        gateway,
+        &Access::new("list", "", "secrets").in_namespace(&namespace),
+    )
+    .await;
     let admin = control_plane.admin_client();
 
     let warehouses =
@@ -421,8 +793,8 @@ async fn the_gateway_identity_cannot_do_anything_else() {
     );
     assert_forbidden("get a Warehouse by name", warehouses.get("nginx").await);
 
+    // Kargo's grant includes get on Secrets; the chart adds no write.
     let secrets = Api::<Secret>::namespaced(gateway.clone(), &namespace);
-    assert_forbidden("get a Secret by name", secrets.get("harbor-webhook").await);
     let secret: Secret = serde_json::from_value(json!({
         "metadata": {"name": "made-by-gateway"},
         "stringData": {"k": "v"},
@@ -459,16 +831,11 @@ async fn the_gateway_identity_cannot_do_anything_else() {
     // A Lease of another name, in its own namespace: neither read nor write.
     let other: Lease = serde_json::from_value(json!({"metadata": {"name": "someone-elses-lease"}}))
         .expect("Lease");
-    let admin_leases = Api::<Lease>::namespaced(admin, GATEWAY_NAMESPACE);
-    let other = match admin_leases.create(&PostParams::default(), &other).await {
-        Ok(created) => created,
-        Err(kube::Error::Api(status)) if status.code == 409 => admin_leases
-            .get("someone-elses-lease")
-            .await
-            .expect("admin reads the Lease"),
-        Err(e) => panic!("admin creating a Lease: {e}"),
-    };
-    let leases = Api::<Lease>::namespaced(gateway.clone(), GATEWAY_NAMESPACE);
+    let other = Api::<Lease>::namespaced(admin, &release.namespace)
+        .create(&PostParams::default(), &other)
+        .await
+        .expect("admin creates a Lease");
+    let leases = Api::<Lease>::namespaced(gateway.clone(), &release.namespace);
     assert_forbidden("get another Lease", leases.get("someone-elses-lease").await);
     assert_forbidden(
         "update another Lease",
@@ -479,7 +846,7 @@ async fn the_gateway_identity_cannot_do_anything_else() {
     assert_forbidden("list Leases", leases.list(&ListParams::default()).await);
     // Nor a Lease in another namespace.
     let elsewhere: Lease =
-        serde_json::from_value(json!({"metadata": {"name": RELEASE}})).expect("Lease");
+        serde_json::from_value(json!({"metadata": {"name": release.fullname}})).expect("Lease");
     assert_forbidden(
         "create a Lease outside its namespace",
         Api::<Lease>::namespaced(gateway.clone(), &namespace)
@@ -494,53 +861,35 @@ async fn the_gateway_identity_cannot_do_anything_else() {
             .list(&ListParams::default())
             .await,
     );
-    let checks: BTreeMap<&str, bool> = BTreeMap::from([
-        (
-            "create warehouses",
-            may(
-                &gateway,
-                "create",
-                "kargo.akuity.io",
-                "warehouses",
-                Some(&namespace),
-            )
-            .await,
-        ),
-        (
-            "update warehouses",
-            may(
-                &gateway,
-                "update",
-                "kargo.akuity.io",
-                "warehouses",
-                Some(&namespace),
-            )
-            .await,
-        ),
-        (
-            "watch leases",
-            may(
-                &gateway,
-                "watch",
-                "coordination.k8s.io",
-                "leases",
-                Some(GATEWAY_NAMESPACE),
-            )
-            .await,
-        ),
-        (
-            "list stages",
-            may(&gateway, "list", "kargo.akuity.io", "stages", None).await,
-        ),
-        (
-            "create pods",
-            may(&gateway, "create", "", "pods", Some(GATEWAY_NAMESPACE)).await,
-        ),
-    ]);
-    let allowed: Vec<&&str> = checks
-        .iter()
-        .filter(|(_, allowed)| **allowed)
-        .map(|(what, _)| what)
-        .collect();
-    assert!(allowed.is_empty(), "the gateway may also: {allowed:?}");
+    let checks = [
+        Access::new("create", "kargo.akuity.io", "warehouses").in_namespace(&namespace),
+        Access::new("update", "kargo.akuity.io", "warehouses").in_namespace(&namespace),
+        Access::new("update", "kargo.akuity.io", "projectconfigs")
+            .on("status")
+            .in_namespace(&namespace),
+        Access::new("list", "kargo.akuity.io", "promotions"),
+        Access::new("list", "kargo.akuity.io", "stages"),
+        Access::new("watch", "coordination.k8s.io", "leases").in_namespace(&release.namespace),
+        Access::new("delete", "events.k8s.io", "events").in_namespace(&namespace),
+        Access::new("create", "", "events").in_namespace(&namespace),
+        Access::new("list", "", "secrets"),
+        Access::new("create", "", "pods").in_namespace(&release.namespace),
+    ];
+    let mut allowed = BTreeMap::new();
+    for access in &checks {
+        if may(gateway, access).await {
+            allowed.insert(format!("{access:?}"), true);
+        }
+    }
+    assert!(allowed.is_empty(), "the gateway may also: {allowed:#?}");
+    // The admin's view agrees (SubjectAccessReview, as in the docs).
+    assert!(
+        !account_may(
+            control_plane,
+            &release.namespace,
+            &release.account,
+            &Access::new("list", "", "secrets")
+        )
+        .await
+    );
 }

@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
 use common::{
-    ALL_FEATURES, EnvSource, RELEASE, all_of, container, env, env_value, kinds, named, one_of,
-    render, render_error,
+    ALL_FEATURES, EnvSource, KARGO_ACCOUNT, OWN_ACCOUNT, PUBLISH_STATUS, RELEASE, all_of,
+    container, env, env_value, kinds, named, one_of, render, render_error,
 };
 use kargo_webhook_gateway::config::{Config, parse_duration};
 use kargo_webhook_testenv::helm::chart_dir;
-use kargo_webhook_testenv::{GATEWAY_NAMESPACE, GATEWAY_SERVICE_ACCOUNT, helm_binary};
-use serde_json::Value;
+use kargo_webhook_testenv::{GATEWAY_NAMESPACE, Manifest, helm_binary};
+use serde_json::{Value, json};
 
 /// One flag of the gateway: its long name, environment variable, and
 /// whether it is hidden from `--help`.
@@ -92,9 +92,20 @@ fn defaults_render_the_core_objects_and_nothing_optional() {
     );
     let deployment = one_of(&manifests, "Deployment");
     assert_eq!(deployment["spec"]["replicas"], 2);
+    // The drop-in install: Kargo's own webhook server's account, whose
+    // Secret access Kargo grants.
     assert_eq!(
         deployment["spec"]["template"]["spec"]["serviceAccountName"],
-        GATEWAY_SERVICE_ACCOUNT
+        KARGO_ACCOUNT
+    );
+    assert_eq!(
+        one_of(&manifests, "ServiceAccount")["metadata"]["name"],
+        KARGO_ACCOUNT
+    );
+    assert_eq!(
+        env_value(&manifests, "KARGO_WEBHOOK_GATEWAY_PUBLISH_STATUS"),
+        "false",
+        "Kargo's management controller owns status by default"
     );
     named(&manifests, "Service", RELEASE);
     named(&manifests, "Service", &format!("{RELEASE}-metrics"));
@@ -140,11 +151,15 @@ fn every_optional_feature_renders_and_fits_together() {
     assert_eq!(
         kinds(&manifests),
         [
+            "Certificate",
             "ClusterRole",
+            "ClusterRole",
+            "ClusterRoleBinding",
             "ClusterRoleBinding",
             "Deployment",
             "HorizontalPodAutoscaler",
             "Ingress",
+            "Issuer",
             "PodDisruptionBudget",
             "Role",
             "RoleBinding",
@@ -171,6 +186,7 @@ fn every_optional_feature_renders_and_fits_together() {
     let ingress = one_of(&manifests, "Ingress");
     let rule = &ingress["spec"]["rules"][0];
     assert_eq!(rule["host"], "hooks.example.org");
+    assert_eq!(rule["http"]["paths"][0]["path"], "/webhooks/harbor/");
     let backend = &rule["http"]["paths"][0]["backend"]["service"];
     assert_eq!(backend["name"], webhook_service["metadata"]["name"]);
     assert_eq!(
@@ -262,12 +278,24 @@ fn services_select_the_pods_and_reach_the_right_ports() {
     }
 }
 
+/// Value sets that together set every variable the chart can set.
+const VARIABLE_COVERAGE: [&[(&str, &str)]; 3] = [
+    &[],
+    ALL_FEATURES,
+    &[
+        ("externalWebhooksServer.tls.enabled", "true"),
+        ("externalWebhooksServer.tls.selfSignedCert", "false"),
+    ],
+];
+
 #[test]
 fn every_variable_the_chart_sets_is_a_flag_of_the_gateway_and_parses() {
     let flags = flags();
-    for set in [&[][..], ALL_FEATURES] {
+    let mut set_somewhere = BTreeSet::new();
+    for set in VARIABLE_COVERAGE {
         let manifests = render(set);
         let env = env(&manifests);
+        set_somewhere.extend(env.keys().cloned());
         let mut args = vec!["kargo-webhook-gateway".to_owned()];
         for (name, source) in &env {
             if !name.starts_with("KARGO_WEBHOOK_GATEWAY_") {
@@ -297,16 +325,15 @@ fn every_variable_the_chart_sets_is_a_flag_of_the_gateway_and_parses() {
             kargo_webhook_gateway::config::LogFormat::Json,
             "the chart logs JSON by default"
         );
-
-        // And every flag an operator may set is reachable from values.
-        for flag in flags.iter().filter(|flag| !flag.hidden) {
-            assert!(
-                env.contains_key(&flag.env),
-                "the chart does not set {} (--{}); add a value for it",
-                flag.env,
-                flag.long
-            );
-        }
+    }
+    // And every flag an operator may set is reachable from values.
+    for flag in flags.iter().filter(|flag| !flag.hidden) {
+        assert!(
+            set_somewhere.contains(&flag.env),
+            "the chart does not set {} (--{}); add a value for it",
+            flag.env,
+            flag.long
+        );
     }
 }
 
@@ -338,6 +365,7 @@ fn values_reach_their_variables() {
         ),
         ("externalWebhooksServer.workers", "4"),
         ("externalWebhooksServer.maxConcurrentPatches", "32"),
+        PUBLISH_STATUS,
     ]);
     for (variable, value) in [
         ("KARGO_WEBHOOK_GATEWAY_LOG_LEVEL", "debug"),
@@ -352,6 +380,7 @@ fn values_reach_their_variables() {
         ),
         ("KARGO_WEBHOOK_GATEWAY_WORKERS", "4"),
         ("KARGO_WEBHOOK_GATEWAY_MAX_CONCURRENT_PATCHES", "32"),
+        ("KARGO_WEBHOOK_GATEWAY_PUBLISH_STATUS", "true"),
     ] {
         assert_eq!(env_value(&manifests, variable), value, "{variable}");
     }
@@ -491,18 +520,23 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
     const INGRESS: (&str, &str) = ("externalWebhooksServer.ingress.enabled", "true");
     const NO_TLS: (&str, &str) = ("externalWebhooksServer.ingress.tls.enabled", "false");
     const BASE: (&str, &str) = ("externalWebhooksServer.basePath", "/webhooks");
-    let cases: [(Values<'_>, Published); 8] = [
+    const GATEWAY_TLS: (&str, &str) = ("externalWebhooksServer.tls.enabled", "true");
+    let cases: [(Values<'_>, Published); 11] = [
         (
             &[HOST, INGRESS],
-            Published::new("https://hooks.example.org", "", Some("/")),
+            Published::new("https://hooks.example.org", "", Some("/harbor/")),
         ),
         (
             &[HOST, INGRESS, BASE],
-            Published::new("https://hooks.example.org", "/webhooks", Some("/webhooks")),
+            Published::new(
+                "https://hooks.example.org",
+                "/webhooks",
+                Some("/webhooks/harbor/"),
+            ),
         ),
         (
             &[HOST, INGRESS, NO_TLS],
-            Published::new("http://hooks.example.org", "", Some("/")),
+            Published::new("http://hooks.example.org", "", Some("/harbor/")),
         ),
         (
             &[HOST],
@@ -524,7 +558,7 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
             Published::new(
                 "https://hooks.example.org:8443",
                 "/webhooks",
-                Some("/webhooks"),
+                Some("/webhooks/harbor/"),
             ),
         ),
         (
@@ -540,7 +574,7 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
             Published::new(
                 "https://edge.example.net:9443",
                 "/webhooks",
-                Some("/webhooks"),
+                Some("/webhooks/harbor/"),
             ),
         ),
         // No host: the Service's address inside the cluster.
@@ -548,6 +582,24 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
             &[],
             Published::new(
                 "http://kargo-webhook-gateway.kargo-webhook-gateway.svc",
+                "",
+                None,
+            ),
+        ),
+        // TLS in the gateway itself, without an Ingress (a LoadBalancer).
+        (
+            &[HOST, GATEWAY_TLS],
+            Published::new("https://hooks.example.org", "", None),
+        ),
+        // With an Ingress, its TLS decides, as in Kargo's chart.
+        (
+            &[HOST, INGRESS, NO_TLS, GATEWAY_TLS],
+            Published::new("http://hooks.example.org", "", Some("/harbor/")),
+        ),
+        (
+            &[GATEWAY_TLS],
+            Published::new(
+                "https://kargo-webhook-gateway.kargo-webhook-gateway.svc",
                 "",
                 None,
             ),
@@ -605,6 +657,14 @@ fn inconsistent_values_are_refused_with_a_reason() {
             )][..],
             "not both",
         ),
+        (
+            &[
+                ("externalWebhooksServer.host", "hooks.example.org"),
+                ("externalWebhooksServer.ingress.enabled", "true"),
+                ("externalWebhooksServer.ingress.providers", "{harbor/x}"),
+            ][..],
+            "is not a provider name",
+        ),
     ] {
         let error = render_error(set);
         assert!(error.contains(reason), "with {set:?}: {error}");
@@ -642,4 +702,319 @@ fn optional_objects_can_be_turned_off() {
         one_of(&budget, "PodDisruptionBudget")["spec"]["minAvailable"],
         "50%"
     );
+}
+
+/// An account Kargo's RoleBindings do not cover, with no Secret access of
+/// the chart's: refused, in one line that says what to set.
+#[test]
+fn an_account_without_secret_access_is_refused_with_what_to_set() {
+    for set in [
+        &[OWN_ACCOUNT][..],
+        &[("externalWebhooksServer.serviceAccount.name", "")][..],
+        &[
+            OWN_ACCOUNT,
+            ("externalWebhooksServer.secretAccess.namespaces", "{}"),
+            ("externalWebhooksServer.secretAccess.clusterWide", "false"),
+        ][..],
+    ] {
+        let error = render_error(set);
+        let line = error
+            .lines()
+            .find(|line| line.contains("Kargo's RoleBindings do not cover"))
+            .unwrap_or_else(|| panic!("with {set:?}: {error}"));
+        for named in [
+            "externalWebhooksServer.serviceAccount.name",
+            "externalWebhooksServer.secretAccess.namespaces",
+            "externalWebhooksServer.secretAccess.clusterWide=true",
+        ] {
+            assert!(line.contains(named), "{line}");
+        }
+    }
+    // Kargo's account name needs nothing more, created here or not.
+    for create in ["true", "false"] {
+        render(&[("externalWebhooksServer.serviceAccount.create", create)]);
+    }
+}
+
+/// With `serviceAccount.create=false` the account is someone else's (Kargo's
+/// chart's while Kargo's server stays): not rendered, but still used.
+#[test]
+fn the_service_account_can_be_left_to_kargos_chart() {
+    let manifests = render(&[("externalWebhooksServer.serviceAccount.create", "false")]);
+    assert!(all_of(&manifests, "ServiceAccount").is_empty());
+    assert_eq!(
+        one_of(&manifests, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"],
+        KARGO_ACCOUNT
+    );
+    for binding in all_of(&manifests, "ClusterRoleBinding")
+        .into_iter()
+        .chain(all_of(&manifests, "RoleBinding"))
+    {
+        assert_eq!(binding["subjects"][0]["name"], KARGO_ACCOUNT);
+    }
+}
+
+/// The Ingress routes `<basePath>/<provider>/` for each listed provider,
+/// by default every provider the gateway has, so that Kargo's own server can
+/// keep the rest of the base path on the same host.
+#[test]
+fn the_ingress_routes_the_listed_providers() {
+    const HOST: (&str, &str) = ("externalWebhooksServer.host", "kargo.example.org");
+    const INGRESS: (&str, &str) = ("externalWebhooksServer.ingress.enabled", "true");
+    const BASE: (&str, &str) = ("externalWebhooksServer.basePath", "/webhooks");
+    let paths = |set: &[(&str, &str)]| -> Vec<String> {
+        let manifests = render(set);
+        let ingress = one_of(&manifests, "Ingress");
+        let service = named(&manifests, "Service", RELEASE);
+        ingress["spec"]["rules"][0]["http"]["paths"]
+            .as_array()
+            .expect("paths")
+            .iter()
+            .map(|path| {
+                let backend = &path["backend"]["service"];
+                assert_eq!(backend["name"], service["metadata"]["name"]);
+                assert_eq!(backend["port"]["name"], service["spec"]["ports"][0]["name"]);
+                assert_eq!(path["pathType"], "Prefix");
+                path["path"].as_str().expect("path").to_owned()
+            })
+            .collect()
+    };
+    let registry =
+        kargo_webhook_gateway::providers_linked::registry().expect("unique provider names");
+    let every_provider: Vec<String> = registry
+        .names()
+        .map(|name| format!("/webhooks/{name}/"))
+        .collect();
+    assert_eq!(paths(&[HOST, INGRESS, BASE]), every_provider);
+    assert_eq!(
+        paths(&[
+            HOST,
+            INGRESS,
+            BASE,
+            (
+                "externalWebhooksServer.ingress.providers",
+                "{harbor,github}"
+            ),
+        ]),
+        ["/webhooks/harbor/", "/webhooks/github/"]
+    );
+    assert_eq!(
+        paths(&[
+            HOST,
+            INGRESS,
+            ("externalWebhooksServer.ingress.providers", "{harbor}")
+        ]),
+        ["/harbor/"]
+    );
+    // No provider listed: the whole base path.
+    assert_eq!(
+        paths(&[
+            HOST,
+            INGRESS,
+            BASE,
+            ("externalWebhooksServer.ingress.providers", "{}")
+        ]),
+        ["/webhooks"]
+    );
+    assert_eq!(
+        paths(&[
+            HOST,
+            INGRESS,
+            ("externalWebhooksServer.ingress.providers", "{}")
+        ]),
+        ["/"]
+    );
+}
+
+/// The mounted certificate of `manifests`: (Secret name, cert path, key path).
+fn mounted_certificate(manifests: &[Manifest]) -> (String, String, String) {
+    let pod = &one_of(manifests, "Deployment")["spec"]["template"]["spec"];
+    let volumes = pod["volumes"].as_array().expect("volumes");
+    let [volume] = volumes.as_slice() else {
+        panic!("one volume expected: {volumes:?}");
+    };
+    let mounts = container(manifests)["volumeMounts"]
+        .as_array()
+        .expect("volumeMounts")
+        .clone();
+    let [mount] = mounts.as_slice() else {
+        panic!("one mount expected: {mounts:?}");
+    };
+    assert_eq!(mount["name"], volume["name"]);
+    assert_eq!(mount["readOnly"], true);
+    assert_eq!(
+        mount["subPath"],
+        Value::Null,
+        "a subPath mount never sees a renewed certificate"
+    );
+    let directory = mount["mountPath"].as_str().expect("mountPath");
+    let cert = env_value(manifests, "KARGO_WEBHOOK_GATEWAY_TLS_CERT_PATH");
+    let key = env_value(manifests, "KARGO_WEBHOOK_GATEWAY_TLS_KEY_PATH");
+    let items = &volume["secret"]["items"];
+    for (path, secret_key) in [(&cert, "tls.crt"), (&key, "tls.key")] {
+        let file = path
+            .strip_prefix(directory)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or_else(|| panic!("{path} is not in the mounted {directory}"));
+        assert!(
+            items
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|item| item["key"] == secret_key && item["path"] == file),
+            "{secret_key} is not mounted as {file}: {items}"
+        );
+    }
+    let secret = volume["secret"]["secretName"]
+        .as_str()
+        .expect("secretName")
+        .to_owned();
+    (secret, cert, key)
+}
+
+#[test]
+fn tls_in_the_gateway_with_a_self_signed_certificate() {
+    let manifests = render(&[
+        ("externalWebhooksServer.tls.enabled", "true"),
+        ("externalWebhooksServer.host", "hooks.example.org:8443"),
+        ("externalWebhooksServer.service.type", "LoadBalancer"),
+    ]);
+    let (secret, _, _) = mounted_certificate(&manifests);
+    let certificate = one_of(&manifests, "Certificate");
+    let issuer = one_of(&manifests, "Issuer");
+    assert_eq!(certificate["spec"]["secretName"], secret.as_str());
+    assert_eq!(secret, format!("{RELEASE}-cert"));
+    assert_eq!(certificate["spec"]["issuerRef"]["kind"], "Issuer");
+    assert_eq!(
+        certificate["spec"]["issuerRef"]["name"],
+        issuer["metadata"]["name"]
+    );
+    assert_eq!(issuer["spec"], json!({"selfSigned": {}}));
+    // Not Kargo's Issuer name: both may live in Kargo's namespace.
+    assert_ne!(issuer["metadata"]["name"], "kargo-selfsigned-cert-issuer");
+    let names = &certificate["spec"]["dnsNames"];
+    assert_eq!(
+        names,
+        &json!([
+            "hooks.example.org",
+            "kargo-webhook-gateway.kargo-webhook-gateway.svc",
+            "kargo-webhook-gateway.kargo-webhook-gateway.svc.cluster.local",
+        ])
+    );
+    // HTTPS on 443, URLs published as https.
+    let service = named(&manifests, "Service", RELEASE);
+    assert_eq!(service["spec"]["type"], "LoadBalancer");
+    assert_eq!(service["spec"]["ports"][0]["port"], 443);
+    assert_eq!(service["spec"]["ports"][0]["name"], "https");
+    assert_eq!(
+        env_value(&manifests, "KARGO_WEBHOOK_GATEWAY_EXTERNAL_URL"),
+        "https://hooks.example.org:8443"
+    );
+    // The probes stay on the plain-HTTP admin port.
+    for probe in ["livenessProbe", "readinessProbe"] {
+        let get = &container(&manifests)[probe]["httpGet"];
+        assert_eq!(get["port"], "admin", "{probe}");
+        assert_eq!(get["scheme"], Value::Null, "{probe}");
+    }
+}
+
+#[test]
+fn tls_in_the_gateway_with_your_own_secret() {
+    let manifests = render(&[
+        ("externalWebhooksServer.tls.enabled", "true"),
+        ("externalWebhooksServer.tls.selfSignedCert", "false"),
+        ("externalWebhooksServer.tls.secretName", "hooks-example-org"),
+        ("externalWebhooksServer.service.port", "8443"),
+    ]);
+    let (secret, _, _) = mounted_certificate(&manifests);
+    assert_eq!(secret, "hooks-example-org");
+    let kinds: BTreeSet<String> = kinds(&manifests).into_iter().collect();
+    assert!(
+        !kinds.contains("Certificate") && !kinds.contains("Issuer"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        named(&manifests, "Service", RELEASE)["spec"]["ports"][0]["port"],
+        8443
+    );
+    assert_eq!(
+        env_value(&manifests, "KARGO_WEBHOOK_GATEWAY_EXTERNAL_URL"),
+        "https://kargo-webhook-gateway.kargo-webhook-gateway.svc:8443"
+    );
+}
+
+#[test]
+fn without_tls_the_gateway_gets_no_certificate() {
+    for set in [
+        &[][..],
+        &[("externalWebhooksServer.tls.terminatedUpstream", "true")][..],
+    ] {
+        let manifests = render(set);
+        let variables = env(&manifests);
+        assert!(!variables.contains_key("KARGO_WEBHOOK_GATEWAY_TLS_CERT_PATH"));
+        assert!(!variables.contains_key("KARGO_WEBHOOK_GATEWAY_TLS_KEY_PATH"));
+        let pod = &one_of(&manifests, "Deployment")["spec"]["template"]["spec"];
+        assert_eq!(pod["volumes"], Value::Null);
+        let service = named(&manifests, "Service", RELEASE);
+        assert_eq!(service["spec"]["ports"][0]["port"], 80);
+        assert_eq!(service["spec"]["ports"][0]["name"], "http");
+    }
+}
+
+/// What `helm install` prints after installing, for `set`.
+fn notes(set: &[(&str, &str)]) -> String {
+    let mut command = Command::new(helm_binary().unwrap_or_else(|e| panic!("{e}")));
+    command
+        .args(["install", "--dry-run=client", RELEASE])
+        .arg(chart_dir())
+        .args(["--namespace", "kargo"]);
+    for (key, value) in set {
+        command.arg("--set").arg(format!("{key}={value}"));
+    }
+    let output = command.output().expect("running helm install --dry-run");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text.split_once("NOTES:")
+        .unwrap_or_else(|| panic!("no NOTES in:\n{text}"))
+        .1
+        .to_owned()
+}
+
+#[test]
+fn the_notes_say_where_urls_come_from_and_who_owns_status() {
+    let drop_in = notes(&[]);
+    for expected in [
+        ".status.webhookReceivers",
+        "Kargo's management controller publishes that status",
+        "kubectl get events",
+        "this release must be in Kargo's namespace (it is in kargo)",
+        "externalWebhooksServer.enabled=false",
+    ] {
+        assert!(
+            drop_in.contains(expected),
+            "{expected:?} missing:\n{drop_in}"
+        );
+    }
+    let publishing = notes(&[PUBLISH_STATUS]);
+    assert!(
+        publishing.contains("This gateway publishes that status"),
+        "{publishing}"
+    );
+    let listed = notes(&[
+        OWN_ACCOUNT,
+        ("externalWebhooksServer.secretAccess.namespaces", "{team-a}"),
+    ]);
+    assert!(
+        listed.contains("team-a, kargo-system-resources only"),
+        "{listed}"
+    );
+    let wide = notes(&[
+        OWN_ACCOUNT,
+        ("externalWebhooksServer.secretAccess.clusterWide", "true"),
+    ]);
+    assert!(wide.contains("wider than Kargo grants"), "{wide}");
 }

@@ -29,6 +29,21 @@ pub const HELM_BIN_ENV: &str = "KARGO_WEBHOOK_HELM_BIN";
 /// with: the one that names the ServiceAccount `kargo-webhook-gateway`.
 pub const GATEWAY_RELEASE: &str = "kargo-webhook-gateway";
 
+/// The values [`apply_chart_rbac`] renders the chart with. The harness's
+/// gateway identity is a ServiceAccount of its own, not Kargo's
+/// `kargo-external-webhooks-server` that Kargo's RoleBindings cover, so it
+/// needs the chart's own Secret access; tests create project namespaces as
+/// they go, hence the cluster-wide opt-in. Its gateways publish status, as
+/// in a cluster without Kargo's management controller.
+pub const GATEWAY_CHART_VALUES: &[(&str, &str)] = &[
+    (
+        "externalWebhooksServer.serviceAccount.name",
+        GATEWAY_SERVICE_ACCOUNT,
+    ),
+    ("externalWebhooksServer.secretAccess.clusterWide", "true"),
+    ("externalWebhooksServer.publishStatus", "true"),
+];
+
 /// The kinds [`apply_chart_rbac`] applies.
 const RBAC_KINDS: [&str; 5] = [
     "ServiceAccount",
@@ -140,7 +155,8 @@ fn split_by_source(text: &str) -> Vec<(&str, &str)> {
 }
 
 /// Renders the chart as release `kargo-webhook-gateway` in namespace
-/// `kargo-webhook-gateway`, creates that namespace if missing, and
+/// `kargo-webhook-gateway` with [`GATEWAY_CHART_VALUES`], creates that
+/// namespace if missing, and
 /// server-side applies (as the admin) only its ServiceAccount, ClusterRole,
 /// ClusterRoleBinding, Role and RoleBinding: [`Identity::Gateway`] then has
 /// exactly the rights the chart gives the gateway. Returns once the API
@@ -149,10 +165,11 @@ fn split_by_source(text: &str) -> Vec<(&str, &str)> {
 /// Safe to call again and from several tests at once (applying is
 /// idempotent).
 pub async fn apply_chart_rbac(control_plane: &ControlPlane) -> Result<()> {
-    let rendered =
-        tokio::task::spawn_blocking(|| render_chart(GATEWAY_RELEASE, GATEWAY_NAMESPACE, &[]))
-            .await
-            .map_err(|e| Error::Helm(format!("the render task failed: {e}")))??;
+    let rendered = tokio::task::spawn_blocking(|| {
+        render_chart(GATEWAY_RELEASE, GATEWAY_NAMESPACE, GATEWAY_CHART_VALUES)
+    })
+    .await
+    .map_err(|e| Error::Helm(format!("the render task failed: {e}")))??;
     let rbac: Vec<Manifest> = rendered
         .into_iter()
         .filter(|manifest| RBAC_KINDS.contains(&kind_of(manifest)))

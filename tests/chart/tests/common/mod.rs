@@ -1,16 +1,37 @@
 //! Rendering the chart and reading what it rendered, for the chart tests.
 #![allow(dead_code)] // Each test binary uses its own subset.
 
+pub mod install;
+
 use std::collections::BTreeMap;
 
 use kargo_webhook_testenv::{GATEWAY_NAMESPACE, Manifest, render_chart};
 use serde_json::Value;
 
-/// The release name the harness's gateway identity expects.
+/// The release name of the rendering tests (the full name of every object).
 pub const RELEASE: &str = "kargo-webhook-gateway";
 
-/// Every optional feature of the chart turned on.
+/// The ServiceAccount of Kargo's own webhook server, which Kargo's
+/// RoleBindings let read Secrets; the chart's default.
+pub const KARGO_ACCOUNT: &str = "kargo-external-webhooks-server";
+
+/// A ServiceAccount of the gateway's own, beside Kargo's server.
+pub const OWN_ACCOUNT: (&str, &str) = (
+    "externalWebhooksServer.serviceAccount.name",
+    "kargo-webhook-gateway",
+);
+
+/// The gateway publishes receiver status.
+pub const PUBLISH_STATUS: (&str, &str) = ("externalWebhooksServer.publishStatus", "true");
+
+/// Every optional feature of the chart turned on (the gateway's own
+/// ServiceAccount with cluster-wide Secret access, status publishing, TLS in
+/// the gateway with a cert-manager certificate, and the rest).
 pub const ALL_FEATURES: &[(&str, &str)] = &[
+    OWN_ACCOUNT,
+    ("externalWebhooksServer.secretAccess.clusterWide", "true"),
+    PUBLISH_STATUS,
+    ("externalWebhooksServer.tls.enabled", "true"),
     ("externalWebhooksServer.host", "hooks.example.org"),
     ("externalWebhooksServer.basePath", "/webhooks"),
     ("externalWebhooksServer.ingress.enabled", "true"),
