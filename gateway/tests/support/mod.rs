@@ -100,6 +100,8 @@ pub struct Gateway {
     pub patcher: Arc<MemoryPatcher>,
     /// A client for well-behaved requests.
     pub client: reqwest::Client,
+    /// The Warehouse index, for tests that add Warehouses.
+    pub index: SharedIndex,
 }
 
 impl Gateway {
@@ -256,7 +258,7 @@ pub async fn start(options: Options) -> Gateway {
     );
     let state = WebhookState {
         table: Arc::new(ArcSwap::from_pointee(table)),
-        index,
+        index: Arc::clone(&index),
         refresher,
         metrics: Arc::new(Metrics::new()),
         base_path: layout.base_path().to_owned(),
@@ -284,5 +286,6 @@ pub async fn start(options: Options) -> Gateway {
         path,
         patcher,
         client: reqwest::Client::new(),
+        index,
     }
 }
