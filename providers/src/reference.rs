@@ -60,8 +60,9 @@ impl RepoKey {
     /// Two more spellings name the same repository, because registries write
     /// them (Harbor builds `resource_url` from its external URL with only
     /// `scheme://` cut off):
-    /// - empty path segments right after the host: `host//team/app` is
-    ///   `host/team/app` (an external URL ending in `/`);
+    /// - empty segments right after the first component (the host):
+    ///   `host//team/app` is `host/team/app` (an external URL ending in
+    ///   `/`); an empty segment further on is refused;
     /// - a default port on a registry host: `host:443/team/app` and
     ///   `host:80/team/app` are `host/team/app` (an external URL that names
     ///   its port). An image reference has no scheme: a client reaches a
