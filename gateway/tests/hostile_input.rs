@@ -757,7 +757,10 @@ async fn json_nesting_bombs_are_refused_where_read_and_skipped_where_not() {
         // Where the provider reads (the push's data, a tag), where it only
         // skips (an unknown field), and as the whole body.
         for (template, answer_when_closed) in [
-            ("{\"type\":\"PUSH_ARTIFACT\",\"event_data\":@}", 400),
+            (
+                "{\"type\":\"PUSH_ARTIFACT\",\"event_data\":{\"resources\":@}}",
+                400,
+            ),
             (
                 "{\"type\":\"PUSH_ARTIFACT\",\"event_data\":{\"resources\":[{\"tag\":@}]}}",
                 400,

@@ -1,6 +1,7 @@
 //! The webhook server over real HTTP, one test per row of the answer table:
 //! routing, methods, body limits, credentials, bodies, ignored events,
-//! refreshes, API failures, the answer deadline and rate limiting.
+//! refreshes, API failures, the answer deadline and rate limiting; and
+//! every Harbor fixture, as Harbor labels it.
 //!
 //! Kubernetes is replaced here by an in-memory patcher (see `support`) so
 //! that each failure mode can be produced on demand; the end-to-end suite
@@ -10,9 +11,10 @@ mod support;
 
 use std::time::Duration;
 
+use kargo_webhook_gateway::index::{Subscriptions, WarehouseId};
 use kargo_webhook_gateway::ratelimit::RateLimit;
-use serde_json::json;
-use support::{AUTH, Api, NOT_JSON, Options, PULL, PUSH, PUSH_DIGEST_ONLY, start};
+use serde_json::{Value, json};
+use support::{AUTH, Api, Gateway, NOT_JSON, Options, PULL, PUSH, PUSH_DIGEST_ONLY, start};
 
 #[tokio::test]
 async fn unknown_token_and_wrong_provider_are_the_same_404() {
@@ -266,4 +268,188 @@ async fn a_warehouse_deleted_before_its_patch_is_reported_and_the_rest_refreshed
     assert_eq!(body["msg"], "refreshed 1 warehouse(s)");
     assert_eq!(body["warehouses"], json!(["team-a/nginx-semver"]));
     assert_eq!(body["gone"], json!(["team-a/nginx-any"]));
+}
+
+/// The files of `tests/fixtures/harbor/`, each with the content type Harbor
+/// sends it with (`cloudevents-` files are CloudEvents).
+fn harbor_fixtures() -> Vec<(String, &'static str, Vec<u8>)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/harbor");
+    let mut fixtures: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixture directory")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.file_name().is_some_and(|name| name != "README.md"))
+        .map(|path| {
+            let name = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .expect("UTF-8 name")
+                .to_owned();
+            let body = std::fs::read(&path).expect("fixture");
+            (name.clone(), content_type(&name), body)
+        })
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 20, "{} fixtures", fixtures.len());
+    fixtures
+}
+
+fn content_type(name: &str) -> &'static str {
+    if name.starts_with("cloudevents-") {
+        "application/cloudevents+json"
+    } else {
+        "application/json"
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/harbor/");
+    std::fs::read(format!("{path}{name}")).expect("fixture")
+}
+
+/// POSTs `body` as Harbor does, with the receiver's `Authorization`.
+async fn deliver(gateway: &Gateway, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let response = gateway
+        .client
+        .post(&gateway.url)
+        .header("authorization", AUTH)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Harbor retries every answer outside 2xx and then drops the event: every
+/// body Harbor sends is answered 2xx (refreshed, or ignored when it
+/// announces nothing new: other event types, a push by digest only, a push
+/// without resources); only the synthetic truncated body is refused.
+#[tokio::test]
+async fn every_fixture_gets_2xx_except_the_truncated_body() {
+    const IGNORED: [&str; 9] = [
+        "cloudevents-pull.json",
+        "delete.json",
+        "pull.json",
+        "push-digest-only.json",
+        "push-empty-resources.json",
+        "push-no-resources.json",
+        "quota-exceed.json",
+        "replication.json",
+        "scanning-completed.json",
+    ];
+    let gateway = start(Options::default()).await;
+    for (name, content_type, body) in harbor_fixtures() {
+        let (status, answer) = deliver(&gateway, content_type, body).await;
+        if name == "not-json.txt" {
+            assert_eq!(status, 400, "{name}: {answer}");
+            continue;
+        }
+        assert_eq!(status, 200, "{name}: {answer}");
+        let msg = answer["msg"].as_str().expect("msg");
+        let expected = if IGNORED.contains(&name.as_str()) {
+            "ignored: "
+        } else {
+            "refreshed "
+        };
+        assert!(msg.starts_with(expected), "{name}: {answer}");
+    }
+}
+
+/// The Warehouses of `start` plus two that spell the registry's port.
+async fn with_port_subscriptions() -> Gateway {
+    let gateway = start(Options {
+        existing: vec![
+            "nginx-semver",
+            "nginx-any",
+            "nginx-old",
+            "nginx-elsewhere",
+            "nginx-443",
+            "nginx-8443",
+        ],
+        ..Options::default()
+    })
+    .await;
+    {
+        let mut index = gateway.index.write().expect("lock");
+        for (name, repo) in [
+            ("nginx-443", "harbor.example.com:443/library/nginx"),
+            ("nginx-8443", "harbor.example.com:8443/library/nginx"),
+        ] {
+            let spec = json!([{"image": {"repoURL": repo, "constraint": "^1.27"}}]);
+            index.apply(
+                WarehouseId::new("team-a", name),
+                Subscriptions::from_spec(spec.as_array().expect("array")),
+            );
+        }
+    }
+    gateway
+}
+
+/// The Warehouses one delivery refreshed, from the answer and from the
+/// patches that landed, which must agree.
+async fn refreshed_by(gateway: &Gateway, content_type: &str, body: Vec<u8>) -> Vec<String> {
+    let before = gateway.patcher.patched.lock().expect("lock").len();
+    let (status, answer) = deliver(gateway, content_type, body).await;
+    assert_eq!(status, 200, "{answer}");
+    let mut patched: Vec<String> = gateway.patcher.patched.lock().expect("lock")[before..]
+        .iter()
+        .map(|(warehouse, _)| warehouse.clone())
+        .collect();
+    patched.sort();
+    let listed: Vec<String> = answer["warehouses"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(listed, patched, "{answer}");
+    patched
+}
+
+/// Harbor's `resource_url` for an `external_url` ending in `/`
+/// (`host//project/repo:tag`) or naming the default port
+/// (`host:443/project/repo:tag`), in either format, refreshes exactly what
+/// the plain push refreshes; among them a subscription written with `:443`.
+#[tokio::test]
+async fn harbors_external_url_spellings_refresh_what_the_plain_push_refreshes() {
+    let gateway = with_port_subscriptions().await;
+    let plain = refreshed_by(&gateway, "application/json", PUSH.to_vec()).await;
+    assert_eq!(
+        plain,
+        [
+            "team-a/nginx-443",
+            "team-a/nginx-any",
+            "team-a/nginx-semver"
+        ]
+    );
+    for name in [
+        "push-ext-url-trailing-slash.json",
+        "cloudevents-push-ext-url-trailing-slash.json",
+        "push-ext-url-default-port.json",
+        "cloudevents-push-ext-url-default-port.json",
+    ] {
+        let refreshed = refreshed_by(&gateway, content_type(name), fixture(name)).await;
+        assert_eq!(refreshed, plain, "{name}");
+    }
+}
+
+/// Another port is another registry, both ways.
+#[tokio::test]
+async fn a_push_to_another_port_refreshes_only_that_registrys_subscriptions() {
+    let gateway = with_port_subscriptions().await;
+    let text = std::str::from_utf8(PUSH).expect("UTF-8 fixture");
+    let plain_url = "\"harbor.example.com/library/nginx:1.27.1\"";
+    assert!(text.contains(plain_url));
+    let on_8443 = text.replace(
+        plain_url,
+        "\"harbor.example.com:8443/library/nginx:1.27.1\"",
+    );
+    assert_eq!(
+        refreshed_by(&gateway, "application/json", on_8443.into_bytes()).await,
+        ["team-a/nginx-8443"]
+    );
 }

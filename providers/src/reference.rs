@@ -28,7 +28,8 @@ pub enum ReferenceError {
     /// Nothing left after trimming.
     #[error("repository reference is empty")]
     Empty,
-    /// A path component is empty (e.g. `host//repo`).
+    /// A path component is empty (e.g. `host/team//app`; the empty segments
+    /// right after an image's host are not components, see [`RepoKey::image`]).
     #[error("repository reference has an empty path component")]
     EmptyComponent,
     /// Whitespace or a control character inside the reference.
@@ -55,36 +56,64 @@ impl RepoKey {
     /// lowercase, scheme, tag and digest removed, host and port kept, Docker
     /// Hub's host names folded into `docker.io` and its official images given
     /// their `library/` prefix, as Docker itself does.
+    ///
+    /// Two more spellings name the same repository, because registries write
+    /// them (Harbor builds `resource_url` from its external URL with only
+    /// `scheme://` cut off):
+    /// - empty segments right after the first component (the host):
+    ///   `host//team/app` is `host/team/app` (an external URL ending in
+    ///   `/`); an empty segment further on is refused;
+    /// - a default port on a registry host: `host:443/team/app` and
+    ///   `host:80/team/app` are `host/team/app` (an external URL that names
+    ///   its port). An image reference has no scheme: a client reaches a
+    ///   host without a port on 443 over HTTPS, or on 80 over plain HTTP
+    ///   for an insecure registry, so both ports name what the bare host
+    ///   names. Every other port is another registry (`host:8443` is not
+    ///   `host`). A name that would stop reading as a registry host without
+    ///   its port keeps it (`harbor:443/app` is not Docker Hub's
+    ///   `harbor/app`).
     pub fn image(reference: &str) -> Result<Self, ReferenceError> {
         let lowered = checked_lowercase(strip_scheme(reference.trim()))?;
         let without_digest = lowered.split('@').next().unwrap_or_default();
-        let name = strip_tag(without_digest).trim_end_matches('/');
-        if name.split('/').any(str::is_empty) {
-            return Err(if name.is_empty() {
-                ReferenceError::Empty
-            } else {
-                ReferenceError::EmptyComponent
-            });
+        let name = strip_tag(without_digest.trim_end_matches('/'));
+        if name.is_empty() {
+            return Err(ReferenceError::Empty);
         }
-        let (domain, path) = match name.split_once('/') {
-            Some((first, rest))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
-                (first, rest)
-            }
-            _ => (DOCKER_HUB, name),
+        if name.ends_with('/') {
+            // `host/:tag`: the last component is nothing but a tag.
+            return Err(ReferenceError::EmptyComponent);
+        }
+        // The first component, then the rest without the empty segments an
+        // external URL's trailing `/` puts after the host.
+        let (first, rest) = match name.split_once('/') {
+            Some((first, rest)) => (first, Some(rest.trim_start_matches('/'))),
+            None => (name, None),
+        };
+        if first.is_empty() || rest.is_some_and(|rest| rest.split('/').any(str::is_empty)) {
+            return Err(ReferenceError::EmptyComponent);
+        }
+        let (domain, path_head, path) = match rest {
+            Some(rest) if is_registry_host(first) => (without_default_port(first), None, rest),
+            Some(rest) => (DOCKER_HUB, Some(first), rest),
+            None => (DOCKER_HUB, None, first),
         };
         let domain = if DOCKER_HUB_ALIASES.contains(&domain) {
             DOCKER_HUB
         } else {
             domain
         };
-        let official = domain == DOCKER_HUB && !path.contains('/');
-        let mut key = String::with_capacity(domain.len() + path.len() + "/library/".len());
+        let official = domain == DOCKER_HUB && path_head.is_none() && !path.contains('/');
+        let head_len = path_head.map_or(0, |head| head.len() + 1);
+        let mut key =
+            String::with_capacity(domain.len() + head_len + path.len() + "/library/".len());
         key.push_str(domain);
         key.push('/');
         if official {
             key.push_str("library/");
+        }
+        if let Some(head) = path_head {
+            key.push_str(head);
+            key.push('/');
         }
         key.push_str(path);
         Ok(Self {
@@ -95,7 +124,8 @@ impl RepoKey {
 
     /// A Helm chart subscription: an `oci://` repository is an OCI artifact
     /// and normalizes like an image (so a registry push matches it); a classic
-    /// repository is keyed by its URL without scheme plus the chart's name.
+    /// repository is keyed by its URL without scheme (and without the
+    /// scheme's default port) plus the chart's name.
     pub fn chart(repo_url: &str, name: Option<&str>) -> Result<Self, ReferenceError> {
         let trimmed = repo_url.trim();
         if trimmed
@@ -104,12 +134,22 @@ impl RepoKey {
         {
             return Self::image(trimmed);
         }
-        let base = checked_lowercase(strip_scheme(trimmed))?;
-        let base = base.trim_end_matches('/');
-        if base.is_empty() {
+        let lowered = checked_lowercase(trimmed)?;
+        let (scheme, rest) = match lowered.split_once("://") {
+            Some((scheme, rest)) => (Some(scheme), rest),
+            None => (None, lowered.as_str()),
+        };
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let authority = strip_default_port(authority, scheme);
+        if authority.is_empty() {
             return Err(ReferenceError::Empty);
         }
-        let mut key = base.to_owned();
+        let path = path.trim_end_matches('/');
+        let mut key = authority.to_owned();
+        if !path.is_empty() {
+            key.push('/');
+            key.push_str(path);
+        }
         if let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) {
             key.push('/');
             key.push_str(&checked_lowercase(name)?);
@@ -183,6 +223,33 @@ fn checked_lowercase(text: &str) -> Result<String, ReferenceError> {
         return Err(ReferenceError::InvalidCharacter);
     }
     Ok(text.to_lowercase())
+}
+
+/// Whether the first component of an image reference names a registry
+/// rather than a Docker Hub namespace: Docker's rule (a `.` or a `:`, or
+/// `localhost`).
+fn is_registry_host(component: &str) -> bool {
+    component.contains('.') || component.contains(':') || component == "localhost"
+}
+
+/// Drops `:443` and `:80` from a registry host (see [`RepoKey::image`]),
+/// unless what is left would not read as a registry host, or still carries a
+/// port (`host:443:443`): keys must normalize to themselves.
+fn without_default_port(host: &str) -> &str {
+    let Some((name, port)) = host.rsplit_once(':') else {
+        return host;
+    };
+    let bare_host = if name.starts_with('[') {
+        // An IPv6 literal, `[::1]:443`.
+        name.ends_with(']')
+    } else {
+        !name.contains(':') && is_registry_host(name)
+    };
+    if matches!(port, "443" | "80") && bare_host {
+        name
+    } else {
+        host
+    }
 }
 
 /// Removes `:tag` from the last path component (a `:` in the first component
@@ -293,14 +360,92 @@ mod tests {
         assert_eq!(RepoKey::image(""), Err(ReferenceError::Empty));
         assert_eq!(RepoKey::image("  "), Err(ReferenceError::Empty));
         assert_eq!(
-            RepoKey::image("host//app"),
+            RepoKey::image("host.example/team//app"),
             Err(ReferenceError::EmptyComponent)
         );
+        assert_eq!(
+            RepoKey::image("//host.example/app"),
+            Err(ReferenceError::EmptyComponent)
+        );
+        assert_eq!(RepoKey::image("https://"), Err(ReferenceError::Empty));
+        assert_eq!(
+            RepoKey::image("host.example/app/:v1"),
+            Err(ReferenceError::EmptyComponent)
+        );
+        assert_eq!(RepoKey::image(":/:"), Err(ReferenceError::EmptyComponent));
         assert_eq!(
             RepoKey::image("host/a pp"),
             Err(ReferenceError::InvalidCharacter)
         );
         assert_eq!(RepoKey::image("@sha256:abc"), Err(ReferenceError::Empty));
+    }
+
+    /// The shapes Harbor writes into `resource_url` when its external URL
+    /// ends in `/` or names the default port.
+    #[test]
+    fn harbors_external_url_spellings_meet_the_plain_host() {
+        for spelling in [
+            "harbor.example.com/library/nginx",
+            "harbor.example.com//library/nginx:1.27.1",
+            "harbor.example.com///library/nginx",
+            "harbor.example.com:443/library/nginx:1.27.1",
+            "harbor.example.com:443//library/nginx@sha256:abc",
+            "harbor.example.com:80/library/nginx",
+            "HARBOR.example.com:443/Library/Nginx",
+            "oci://harbor.example.com:443/library/nginx",
+            "https://harbor.example.com:443/library/nginx/",
+        ] {
+            assert_eq!(
+                image(spelling),
+                "harbor.example.com/library/nginx",
+                "{spelling}"
+            );
+        }
+        assert_eq!(image("localhost:443/app"), "localhost/app");
+        assert_eq!(image("[::1]:443/app"), "[::1]/app");
+        assert_eq!(image("10.0.0.7:80/team/app"), "10.0.0.7/team/app");
+        assert_eq!(image("docker.io:443/nginx"), "docker.io/library/nginx");
+    }
+
+    #[test]
+    fn other_ports_stay_significant() {
+        for (spelling, key) in [
+            (
+                "harbor.example.com:8443/library/nginx",
+                "harbor.example.com:8443/library/nginx",
+            ),
+            (
+                "harbor.example.com:4443//library/nginx",
+                "harbor.example.com:4443/library/nginx",
+            ),
+            (
+                "harbor.example.com:0443/library/nginx",
+                "harbor.example.com:0443/library/nginx",
+            ),
+            ("localhost:5000/app", "localhost:5000/app"),
+            ("[::1]:8080/app", "[::1]:8080/app"),
+            // Without its port, `harbor` would be a Docker Hub namespace.
+            ("harbor:443/app", "harbor:443/app"),
+            // Only one port is ever dropped, so that keys stay fixed points.
+            (
+                "harbor.example.com:443:443/app",
+                "harbor.example.com:443:443/app",
+            ),
+        ] {
+            assert_eq!(image(spelling), key, "{spelling}");
+            assert_eq!(image(key), key, "{key} is a fixed point");
+        }
+        assert_ne!(
+            image("harbor.example.com:8443/library/nginx"),
+            image("harbor.example.com/library/nginx")
+        );
+    }
+
+    #[test]
+    fn empty_segments_after_a_docker_hub_namespace_are_dropped_too() {
+        // Harbor never writes these; the rule is about the first `/` run.
+        assert_eq!(image("bitnami//redis"), "docker.io/bitnami/redis");
+        assert_eq!(image("library//nginx:1"), "docker.io/library/nginx");
     }
 
     #[test]
@@ -315,6 +460,25 @@ mod tests {
         assert_eq!(classic.kind(), RepoKind::ChartRepo);
         assert_eq!(classic.as_str(), "charts.example.org/stable/podinfo");
         assert_ne!(classic.kind(), oci.kind());
+        let with_port =
+            RepoKey::chart("oci://harbor.example.org:443//charts/podinfo", None).expect("valid");
+        assert_eq!(with_port, oci);
+        let default_port = RepoKey::chart("https://charts.example.org:443/stable", Some("podinfo"))
+            .expect("valid");
+        assert_eq!(default_port, classic);
+        let other_port = RepoKey::chart("https://charts.example.org:8443/stable", Some("podinfo"))
+            .expect("valid");
+        assert_eq!(
+            other_port.as_str(),
+            "charts.example.org:8443/stable/podinfo"
+        );
+        assert_eq!(
+            RepoKey::chart("http://charts.example.org:80/", None)
+                .expect("valid")
+                .as_str(),
+            "charts.example.org"
+        );
+        assert_eq!(RepoKey::chart("https://", None), Err(ReferenceError::Empty));
     }
 
     #[test]

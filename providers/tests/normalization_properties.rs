@@ -1,5 +1,7 @@
-//! Properties of repository normalization: it is idempotent, and equivalent
-//! spellings of one repository give one key.
+//! Properties of repository normalization: it is idempotent, equivalent
+//! spellings of one repository give one key (among them the ones Harbor
+//! writes when its external URL ends in `/` or names the default port), and
+//! a port other than a default one keeps registries apart.
 
 use kargo_webhook_provider::RepoKey;
 use proptest::prelude::*;
@@ -14,6 +16,32 @@ fn host() -> impl Strategy<Value = String> {
             Some(port) => format!("{name}.{tld}:{port}"),
             None => format!("{name}.{tld}"),
         })
+}
+
+/// A registry host without a port.
+fn bare_host() -> impl Strategy<Value = String> {
+    ("[a-z][a-z0-9-]{0,10}", "[a-z]{2,5}").prop_map(|(name, tld)| format!("{name}.{tld}"))
+}
+
+/// A port that is neither HTTPS's nor HTTP's default.
+fn other_port() -> impl Strategy<Value = u16> {
+    (1u16..=65535).prop_filter("not a default port", |port| !matches!(port, 80 | 443))
+}
+
+/// A host as a registry (or Harbor's `resource_url`) may spell it: with no
+/// port, a default port or another one, followed by one or more `/`.
+fn any_host_prefix() -> impl Strategy<Value = String> {
+    (
+        bare_host(),
+        prop_oneof![
+            Just(String::new()),
+            Just(":443".to_owned()),
+            Just(":80".to_owned()),
+            other_port().prop_map(|port| format!(":{port}")),
+        ],
+        1usize..4,
+    )
+        .prop_map(|(host, port, slashes)| format!("{host}{port}{}", "/".repeat(slashes)))
 }
 
 fn path() -> impl Strategy<Value = Vec<String>> {
@@ -66,6 +94,65 @@ proptest! {
             prop_assert_eq!(&RepoKey::image(&spelling).expect("valid"), &plain, "{}", spelling);
         }
         prop_assert_eq!(RepoKey::chart(&format!("oci://{repo}"), None).expect("valid"), plain);
+    }
+
+    #[test]
+    fn image_normalization_is_idempotent_for_every_host_spelling(
+        prefix in any_host_prefix(), path in path(), tag in tag()
+    ) {
+        let key = RepoKey::image(&format!("{prefix}{}:{tag}", path.join("/"))).expect("valid");
+        prop_assert_eq!(RepoKey::image(key.as_str()).expect("valid"), key);
+    }
+
+    /// Whatever the input, a key is a fixed point of normalization.
+    #[test]
+    fn every_image_key_normalizes_to_itself(input in "[a-zA-Z0-9.:/@_\\[\\]-]{0,40}") {
+        if let Ok(key) = RepoKey::image(&input) {
+            prop_assert_eq!(RepoKey::image(key.as_str()), Ok(key.clone()), "{}", input);
+        }
+    }
+
+    /// Harbor's `resource_url` for an external URL `https://host/` is
+    /// `host//project/repo:tag`, for `https://host:443` it is
+    /// `host:443/project/repo:tag`: both meet a subscription written
+    /// `host/project/repo`, and a subscription written with `:443` meets a
+    /// push without it.
+    #[test]
+    fn default_ports_and_a_trailing_slash_of_the_host_name_the_same_repository(
+        host in bare_host(), path in path(), tag in tag(), digest in digest()
+    ) {
+        let repo = path.join("/");
+        let plain = RepoKey::image(&format!("{host}/{repo}")).expect("valid");
+        for spelling in [
+            format!("{host}//{repo}:{tag}"),
+            format!("{host}///{repo}@{digest}"),
+            format!("{host}:443/{repo}:{tag}"),
+            format!("{host}:443//{repo}:{tag}"),
+            format!("{host}:80/{repo}"),
+            format!("oci://{host}:443/{repo}"),
+            format!("https://{host}:443//{repo}/"),
+        ] {
+            prop_assert_eq!(&RepoKey::image(&spelling).expect("valid"), &plain, "{}", spelling);
+        }
+        for subscription in [format!("oci://{host}:443/{repo}"), format!("oci://{host}//{repo}")] {
+            prop_assert_eq!(RepoKey::chart(&subscription, None).expect("valid"), plain.clone());
+        }
+    }
+
+    #[test]
+    fn another_port_stays_another_registry(
+        host in bare_host(), path in path(), port in other_port(), other in other_port()
+    ) {
+        let repo = path.join("/");
+        let plain = RepoKey::image(&format!("{host}/{repo}")).expect("valid");
+        let on_port = RepoKey::image(&format!("{host}:{port}/{repo}")).expect("valid");
+        prop_assert_ne!(&on_port, &plain);
+        prop_assert_ne!(&on_port, &RepoKey::image(&format!("{host}:443/{repo}")).expect("valid"));
+        // The empty segments are dropped; the port is not.
+        prop_assert_eq!(&RepoKey::image(&format!("{host}:{port}//{repo}")).expect("valid"), &on_port);
+        if port != other {
+            prop_assert_ne!(RepoKey::image(&format!("{host}:{other}/{repo}")).expect("valid"), on_port);
+        }
     }
 
     #[test]

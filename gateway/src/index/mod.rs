@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn unusable_subscriptions_are_reported() {
         let subs = subscriptions(json!([
-            {"image": {"repoURL": "bad//ref"}},
+            {"image": {"repoURL": "bad.example.org/team//app"}},
             {"image": {"repoURL": "ok.example.org/app", "allowTagsRegexes": ["("]}},
             {"image": {}},
             {"unknownKind": {"repoURL": "x"}},

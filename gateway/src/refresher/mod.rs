@@ -13,6 +13,13 @@
 //! Over all Warehouses, at most [`RefreshSettings::max_concurrent_patches`]
 //! patches are in flight; the others wait for a turn in arrival order (see
 //! [`Inner::drain`] for why that also keeps bursts fast).
+//!
+//! A refresh is never given up while the Warehouse exists: a patch that
+//! fails is retried with a bounded back-off ([`RetryPolicy`]) until one
+//! lands, even after every delivery waiting for it has been answered 503.
+//! Harbor stops after its third attempt, so the gateway's retry is what
+//! keeps such a push from being lost. What a pending refresh holds is one
+//! slot and one task per Warehouse, whatever the number of deliveries.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
+use tokio::sync::{Notify, Semaphore, SemaphorePermit, oneshot};
 
 use crate::index::WarehouseId;
 
@@ -80,23 +87,33 @@ impl RefreshObserver for NoObserver {
 }
 
 /// How failed patches are retried after the deliveries waiting for them have
-/// been told: the refresh goes on in the background.
+/// been told: the refresh goes on in the background, without a limit on
+/// the number of attempts, until a patch lands or the Warehouse is gone.
+/// A delivery that arrives during the back-off ends it: it waits for its
+/// answer, and a patch sent for it may well land.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
-    /// Retries after the first failed attempt.
-    pub retries: u32,
-    /// Delay before the first retry; doubled each time.
+    /// Delay before the first retry; doubled after each failure.
     pub first_delay: Duration,
-    /// Upper bound of the delay.
+    /// Upper bound of the delay: a failing refresh is tried again at least
+    /// this often.
     pub max_delay: Duration,
+}
+
+impl RetryPolicy {
+    /// The back-off after `failures` failures in a row (at least one).
+    fn delay(&self, failures: u32) -> Duration {
+        self.first_delay
+            .saturating_mul(1 << failures.saturating_sub(1).min(16))
+            .min(self.max_delay)
+    }
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            retries: 5,
             first_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(10),
+            max_delay: Duration::from_secs(30),
         }
     }
 }
@@ -139,9 +156,13 @@ type Waiter = oneshot::Sender<PatchResult>;
 #[derive(Default)]
 struct Slot {
     /// Deliveries waiting for the next patch, which has not been sent yet.
+    /// `Some` with no waiters: a retry that nobody waits for any more.
     queued: Option<Vec<Waiter>>,
     /// A task is sending patches for this Warehouse.
     busy: bool,
+    /// Set while that task backs off after a failed patch; a delivery that
+    /// arrives wakes it.
+    backing_off: Option<Arc<Notify>>,
 }
 
 struct Inner {
@@ -234,11 +255,21 @@ impl Refresher {
         let mut slots = self.inner.lock_slots();
         let slot = slots.entry(warehouse.clone()).or_default();
         match &mut slot.queued {
+            Some(queued) if queued.is_empty() => queued.push(waiter),
             Some(queued) => {
+                // Deliveries answered at their deadline leave their end of
+                // the channel behind; drop those instead of growing, so a
+                // long wait holds no more than the deliveries still open.
+                if queued.len() == queued.capacity() {
+                    queued.retain(|waiter| !waiter.is_closed());
+                }
                 queued.push(waiter);
                 self.inner.observer.coalesced();
             }
             None => slot.queued = Some(vec![waiter]),
+        }
+        if let Some(wake) = &slot.backing_off {
+            wake.notify_one();
         }
         if !slot.busy {
             slot.busy = true;
@@ -317,29 +348,47 @@ impl Inner {
                 let _ = waiter.send(result.clone());
             }
             match result {
-                Err(PatchError::Api(_)) if failures < self.retry.retries => {
-                    let delay = self
-                        .retry
-                        .first_delay
-                        .saturating_mul(1 << failures.min(16))
-                        .min(self.retry.max_delay);
-                    failures += 1;
-                    tokio::time::sleep(delay).await;
-                    // Keep refreshing even if no delivery waits any more.
-                    self.lock_slots()
-                        .entry(warehouse.clone())
-                        .or_default()
-                        .queued
-                        .get_or_insert_with(Vec::new);
+                Err(PatchError::Api(_)) => {
+                    failures = failures.saturating_add(1);
+                    self.back_off(&warehouse, self.retry.delay(failures)).await;
                 }
                 Ok(()) => failures = 0,
-                Err(_) => {}
+                // Gone (nothing to refresh) or stopped (shutting down).
+                Err(PatchError::NotFound | PatchError::Stopped) => {}
             }
             // Only a follow-up that is already queued waits: a lone sender
             // sending one push after another is never slowed down.
             if self.follow_up_queued(&warehouse) {
                 tokio::time::sleep_until(started + PATCH_SPACING).await;
             }
+        }
+    }
+
+    /// After a failed patch: keeps the refresh queued (even if no delivery
+    /// waits for it any more) and waits `delay`, or less if a delivery
+    /// arrives meanwhile. Deliveries that arrived while the failed patch
+    /// was in flight and still wait have had no patch of their own yet: no
+    /// wait for them (the spacing between patches still applies).
+    async fn back_off(&self, warehouse: &WarehouseId, delay: Duration) {
+        let wake = Arc::new(Notify::new());
+        {
+            let mut slots = self.lock_slots();
+            let slot = slots.entry(warehouse.clone()).or_default();
+            let queued = slot.queued.get_or_insert_with(Vec::new);
+            queued.retain(|waiter| !waiter.is_closed());
+            if !queued.is_empty() {
+                return;
+            }
+            slot.backing_off = Some(Arc::clone(&wake));
+        }
+        // A delivery between the unlock and this wait stores a permit, so
+        // it is not missed.
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = wake.notified() => {}
+        }
+        if let Some(slot) = self.lock_slots().get_mut(warehouse) {
+            slot.backing_off = None;
         }
     }
 

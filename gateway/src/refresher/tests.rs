@@ -79,6 +79,11 @@ impl RefreshObserver for CountingObserver {
     }
 }
 
+const TEST_RETRY: RetryPolicy = RetryPolicy {
+    first_delay: Duration::from_millis(100),
+    max_delay: Duration::from_secs(1),
+};
+
 fn refresher(
     patcher: &Arc<RecordingPatcher>,
     coalesce: bool,
@@ -96,11 +101,7 @@ fn refresher_with_turns(
         Arc::clone(patcher) as Arc<dyn Patcher>,
         Arc::clone(&observer) as Arc<dyn RefreshObserver>,
         RefreshSettings {
-            retry: RetryPolicy {
-                retries: 3,
-                first_delay: Duration::from_millis(100),
-                max_delay: Duration::from_secs(1),
-            },
+            retry: TEST_RETRY,
             coalesce,
             max_concurrent_patches,
         },
@@ -230,20 +231,100 @@ async fn api_failures_are_reported_and_the_refresh_goes_on() {
     assert_eq!(patcher.count(&warehouse("a")), 4);
 }
 
+/// Harbor stops after its third attempt: a refresh whose deliveries were
+/// all answered 503 is retried by the gateway until it lands, however long
+/// the API server fails, at least every `max_delay`; then it stops.
 #[tokio::test(start_paused = true)]
-async fn retries_stop_after_the_policy_limit() {
+async fn a_failing_refresh_is_retried_until_it_lands() {
+    const FAILURES: usize = 60;
     let patcher = Arc::new(RecordingPatcher {
-        failures_left: AtomicUsize::new(100),
+        failures_left: AtomicUsize::new(FAILURES),
         ..RecordingPatcher::default()
     });
-    let (refresher, _) = refresher(&patcher, true);
-    assert!(refresher.refresh(warehouse("a")).await.is_err());
-    tokio::time::sleep(Duration::from_secs(30)).await;
-    assert_eq!(
-        patcher.count(&warehouse("a")),
-        4,
-        "first attempt + 3 retries"
+    let (refresher, observer) = refresher(&patcher, true);
+    assert!(matches!(
+        refresher.refresh(warehouse("a")).await,
+        Err(PatchError::Api(_))
+    ));
+    // 0.1 (spaced to 0.25) + 0.2 (0.25) + 0.4 + 0.8 s, then one attempt a
+    // second: about a minute.
+    tokio::time::sleep(Duration::from_secs(10 * 60)).await;
+    let sent = patcher.sent();
+    assert_eq!(sent.len(), FAILURES + 1, "every failure retried, then done");
+    assert_eq!(observer.patched.load(Ordering::SeqCst), FAILURES + 1);
+    let gaps: Vec<Duration> = sent.windows(2).map(|w| w[1].2 - w[0].2).collect();
+    assert_eq!(gaps[..4], [250, 250, 400, 800].map(Duration::from_millis));
+    assert!(
+        gaps[4..].iter().all(|gap| *gap == TEST_RETRY.max_delay),
+        "the back-off stays at its bound: {gaps:?}"
     );
+    // Landed: nothing is held for the Warehouse any more.
+    assert!(refresher.inner.lock_slots().is_empty());
+    assert_eq!(refresher.in_flight(), 0);
+}
+
+/// A delivery that arrives while a failed refresh backs off does not wait
+/// out the back-off (Harbor's retry would miss its deadline again).
+#[tokio::test(start_paused = true)]
+async fn a_delivery_during_the_back_off_is_patched_at_once() {
+    let patcher = Arc::new(RecordingPatcher {
+        failures_left: AtomicUsize::new(1),
+        ..RecordingPatcher::with_latency(Duration::from_millis(10))
+    });
+    let observer = Arc::new(CountingObserver::default());
+    let refresher = Refresher::new(
+        Arc::clone(&patcher) as Arc<dyn Patcher>,
+        Arc::clone(&observer) as Arc<dyn RefreshObserver>,
+        RefreshSettings {
+            retry: RetryPolicy {
+                first_delay: Duration::from_secs(20),
+                max_delay: Duration::from_secs(60),
+            },
+            ..RefreshSettings::default()
+        },
+    );
+    assert!(refresher.refresh(warehouse("a")).await.is_err());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let arrived = Instant::now();
+    assert_eq!(refresher.refresh(warehouse("a")).await, Ok(()));
+    assert!(arrived.elapsed() < Duration::from_millis(100));
+    assert_eq!(patcher.count(&warehouse("a")), 2);
+    // The retry it replaced is not sent as well.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(patcher.count(&warehouse("a")), 2);
+}
+
+/// Whatever the number of deliveries during an outage, a Warehouse holds
+/// one slot, and deliveries already answered (their futures dropped at the
+/// deadline) do not pile up in it.
+#[tokio::test(start_paused = true)]
+async fn an_outage_holds_one_slot_per_warehouse() {
+    let patcher = Arc::new(RecordingPatcher {
+        failures_left: AtomicUsize::new(usize::MAX),
+        ..RecordingPatcher::with_latency(Duration::from_secs(10))
+    });
+    let (refresher, _) = refresher(&patcher, true);
+    for round in 0..100 {
+        for _ in 0..1_000 {
+            // Answered 503 at the deadline: the delivery stops waiting.
+            drop(refresher.refresh(warehouse("a")));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let slots = refresher.inner.lock_slots();
+        assert_eq!(slots.len(), 1, "round {round}");
+        let queued = slots[&warehouse("a")]
+            .queued
+            .as_ref()
+            .map_or(0, Vec::capacity);
+        assert!(queued <= 4, "round {round}: {queued} waiters held");
+    }
+    // Ten seconds of a flood, the first patch failing after 10 s: the
+    // answered deliveries do not skip the back-off of its retry.
+    assert_eq!(patcher.count(&warehouse("a")), 1);
+    tokio::time::sleep(Duration::from_millis(99)).await;
+    assert_eq!(patcher.count(&warehouse("a")), 1);
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    assert_eq!(patcher.count(&warehouse("a")), 2);
 }
 
 #[tokio::test(start_paused = true)]

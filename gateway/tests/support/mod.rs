@@ -105,6 +105,8 @@ pub struct Gateway {
     pub client: reqwest::Client,
     /// The server's metrics.
     pub metrics: Arc<Metrics>,
+    /// The Warehouse index, for tests that add Warehouses.
+    pub index: SharedIndex,
 }
 
 impl Gateway {
@@ -277,7 +279,7 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     let metrics = Arc::new(Metrics::new());
     let state = WebhookState {
         table: Arc::new(ArcSwap::from_pointee(table)),
-        index,
+        index: Arc::clone(&index),
         refresher,
         metrics: Arc::clone(&metrics),
         body_limit: options.body_limit,
@@ -310,5 +312,6 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
         patcher,
         client: reqwest::Client::new(),
         metrics,
+        index,
     })
 }

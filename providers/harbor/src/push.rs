@@ -28,17 +28,27 @@ struct Resource<'a> {
     resource_url: Option<Text<'a>>,
 }
 
+/// Why a push without resources is acknowledged: Harbor writes `resources`
+/// with `omitempty`, so an empty list arrives as no list at all, and a 4xx
+/// would only make Harbor send it three times.
+const NO_RESOURCES: &str = "a push without resources announces no new artifact";
+
 /// The repositories a push names, merged per repository; `None` when the
 /// data is missing, not a push's shape, or names no usable repository.
 ///
 /// Every resource counts, not only the first. A resource without a usable
-/// `resource_url` is skipped as long as another one is usable; an empty list
-/// is a valid push that refreshes nothing.
+/// `resource_url` is skipped as long as another one is usable. A push whose
+/// data has no resources (absent, `null` or empty) is ignored.
 pub(crate) fn pushed_repositories(data: Option<&RawValue>) -> Option<Outcome> {
-    let data: PushData<'_> = serde_json::from_str(data?.get()).ok()?;
-    let resources = data.resources?;
+    let data = data?.get();
+    // serde would also build the struct from an array (fields by position).
+    if !data.starts_with('{') {
+        return None;
+    }
+    let data: PushData<'_> = serde_json::from_str(data).ok()?;
+    let resources = data.resources.unwrap_or_default();
     if resources.is_empty() {
-        return Some(Outcome::Refresh(Vec::new()));
+        return Some(Outcome::Ignored(NO_RESOURCES.to_owned()));
     }
     let mut pushes = RefreshBuilder::default();
     for resource in &resources {

@@ -61,6 +61,14 @@ async fn warehouses(client: &kube::Client, namespace: &str) {
             json!([{"image": {"repoURL": nginx, "constraint": "^1.27.0"}}]),
         ),
         (
+            "nginx-443",
+            json!([{"image": {"repoURL": "harbor.example.com:443/library/nginx", "constraint": "^1.27.0"}}]),
+        ),
+        (
+            "nginx-8443",
+            json!([{"image": {"repoURL": "harbor.example.com:8443/library/nginx", "constraint": "^1.27.0"}}]),
+        ),
+        (
             "nginx-lexical",
             json!([{"image": {"repoURL": format!("{nginx}:latest"), "imageSelectionStrategy": "Lexical", "allowTagsRegexes": ["^1\\."]}}]),
         ),
@@ -86,12 +94,14 @@ async fn warehouses(client: &kube::Client, namespace: &str) {
     RunningGateway::shared().wait_indexed(namespace, &ALL).await;
 }
 
-const ALL: [&str; 9] = [
+const ALL: [&str; 11] = [
     "api-chart",
     "api-old",
     "api-semver",
     "git",
     "nginx",
+    "nginx-443",
+    "nginx-8443",
     "nginx-lexical",
     "podinfo",
     "podinfo-image",
@@ -140,61 +150,132 @@ async fn a_secret_and_a_project_config_publish_the_receiver_url() {
     assert_eq!(ready["reason"], "ReceiversReady");
 }
 
+/// What the plain `harbor.example.com/library/nginx:1.27.1` push refreshes;
+/// Harbor's other spellings of that repository refresh exactly the same.
+const PLAIN_NGINX: &[&str] = &["nginx", "nginx-443", "nginx-lexical"];
+
+/// push-simple.json with its repository on `harbor.example.com:8443`:
+/// another registry.
+fn push_to_port_8443() -> Vec<u8> {
+    let push = String::from_utf8(fixture("push-simple.json")).expect("UTF-8 fixture");
+    let plain = "\"harbor.example.com/library/nginx:1.27.1\"";
+    assert!(push.contains(plain), "push-simple.json names {plain}");
+    push.replace(plain, "\"harbor.example.com:8443/library/nginx:1.27.1\"")
+        .into_bytes()
+}
+
+/// The files of `tests/fixtures/harbor/` (without the README).
+fn fixture_files() -> std::collections::BTreeSet<String> {
+    let dir = kargo_webhook_testenv::paths::repository_root().join("tests/fixtures/harbor");
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name != "README.md")
+        .collect()
+}
+
+/// What is delivered (a fixture's name, or a description), its content
+/// type and body, the status it must get, and the Warehouses it refreshes.
+type Case = (String, &'static str, Vec<u8>, u16, &'static [&'static str]);
+
 #[tokio::test]
 async fn each_fixture_refreshes_exactly_the_matching_warehouses_of_the_project() {
     let client = ControlPlane::shared().admin_client();
-    let cases: [(&str, &str, u16, &[&str]); 16] = [
-        ("push-simple.json", JSON, 200, &["nginx", "nginx-lexical"]),
-        ("push-tag.json", JSON, 200, &["api-chart", "api-semver"]),
-        (
-            "cloudevents-push-tag.json",
-            CLOUDEVENTS,
-            200,
-            &["api-chart", "api-semver"],
-        ),
-        ("push-chart.json", JSON, 200, &["podinfo"]),
-        (
-            "push-replicated.json",
-            JSON,
-            200,
-            &["api-chart", "api-semver"],
-        ),
+    let api = &["api-chart", "api-semver"][..];
+    let nothing = &[][..];
+    let mut cases: Vec<Case> = [
+        ("push-simple.json", JSON, 200, PLAIN_NGINX),
+        ("push-tag.json", JSON, 200, api),
+        ("cloudevents-push-tag.json", CLOUDEVENTS, 200, api),
+        ("push-chart.json", JSON, 200, &["podinfo"][..]),
+        ("push-replicated.json", JSON, 200, api),
         (
             "push-multiple-resources.json",
             JSON,
             200,
-            &["api-chart", "api-semver", "nginx", "nginx-lexical"],
+            &[
+                "api-chart",
+                "api-semver",
+                "nginx",
+                "nginx-443",
+                "nginx-lexical",
+            ][..],
         ),
-        ("push-digest-only.json", JSON, 200, &[]),
-        ("push-empty-resources.json", JSON, 200, &[]),
-        ("pull.json", JSON, 200, &[]),
-        ("cloudevents-pull.json", CLOUDEVENTS, 200, &[]),
-        ("delete.json", JSON, 200, &[]),
-        ("scanning-completed.json", JSON, 200, &[]),
-        ("replication.json", JSON, 200, &[]),
-        ("quota-exceed.json", JSON, 200, &[]),
-        ("not-json.txt", JSON, 400, &[]),
+        // Harbor's external URL ending in `/`, or naming port 443.
+        ("push-ext-url-trailing-slash.json", JSON, 200, PLAIN_NGINX),
+        (
+            "cloudevents-push-ext-url-trailing-slash.json",
+            CLOUDEVENTS,
+            200,
+            PLAIN_NGINX,
+        ),
+        ("push-ext-url-default-port.json", JSON, 200, PLAIN_NGINX),
+        (
+            "cloudevents-push-ext-url-default-port.json",
+            CLOUDEVENTS,
+            200,
+            PLAIN_NGINX,
+        ),
+        ("push-digest-only.json", JSON, 200, nothing),
+        ("push-empty-resources.json", JSON, 200, nothing),
+        ("push-no-resources.json", JSON, 200, nothing),
+        ("pull.json", JSON, 200, nothing),
+        ("cloudevents-pull.json", CLOUDEVENTS, 200, nothing),
+        ("delete.json", JSON, 200, nothing),
+        ("scanning-completed.json", JSON, 200, nothing),
+        ("replication.json", JSON, 200, nothing),
+        ("quota-exceed.json", JSON, 200, nothing),
+        ("not-json.txt", JSON, 400, nothing),
         // The same push without a content type is recognized by its shape.
-        ("push-simple.json", "", 200, &["nginx", "nginx-lexical"]),
-    ];
+        ("push-simple.json", "", 200, PLAIN_NGINX),
+    ]
+    .into_iter()
+    .map(|(file, content_type, status, expected)| {
+        (
+            file.to_owned(),
+            content_type,
+            fixture(file),
+            status,
+            expected,
+        )
+    })
+    .collect();
+    let covered: std::collections::BTreeSet<String> =
+        cases.iter().map(|(file, ..)| file.clone()).collect();
+    assert_eq!(covered, fixture_files(), "a fixture without a case");
+    // Another port is another registry, both ways.
+    cases.push((
+        "push-simple.json on harbor.example.com:8443".to_owned(),
+        JSON,
+        push_to_port_8443(),
+        200,
+        &["nginx-8443"],
+    ));
+
     // Warehouses of another project that would match every push.
     let elsewhere = ControlPlane::shared().fresh_namespace("elsewhere").await;
     warehouses(&client, &elsewhere).await;
 
-    for (file, content_type, status, expected) in cases {
+    for (what, content_type, body, status, expected) in cases {
         let (namespace, url) = project(&client, "fixture").await;
         warehouses(&client, &namespace).await;
         let before = tokens(&client, &namespace).await;
-        let (answer, body) = deliver(&url, Some(AUTH), content_type, fixture(file)).await;
-        assert_eq!(answer, status, "{file}: {body}");
+        let (answer, body) = deliver(&url, Some(AUTH), content_type, body).await;
+        assert_eq!(answer, status, "{what}: {body}");
         let after = tokens(&client, &namespace).await;
-        assert_eq!(refreshed(&before, &after), expected, "{file}: {body}");
+        assert_eq!(refreshed(&before, &after), expected, "{what}: {body}");
         if status == 200 && !expected.is_empty() {
             let listed: Vec<String> = expected
                 .iter()
                 .map(|w| format!("{namespace}/{w}"))
                 .collect();
-            assert_eq!(body["warehouses"], json!(listed), "{file}");
+            assert_eq!(body["warehouses"], json!(listed), "{what}");
             assert_eq!(
                 body["msg"],
                 format!("refreshed {} warehouse(s)", expected.len())
@@ -256,7 +337,10 @@ async fn a_rotated_secret_moves_the_url_and_the_old_one_answers_404() {
     assert_eq!((status, body), (404, json!({"error": "not found"})));
     let (status, body) = deliver(&gateway.url(&new_path), Some(new_auth), JSON, push).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["warehouses"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        body["warehouses"].as_array().map(Vec::len),
+        Some(PLAIN_NGINX.len())
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@ use kargo_webhook_provider::{Outcome, ProviderError};
 
 use crate::support::*;
 
+const NO_RESOURCES: &str = "a push without resources announces no new artifact";
+
 enum Expected {
     Refresh(Refreshed),
     Ignored(&'static str),
@@ -69,7 +71,32 @@ fn fixtures() -> Vec<Fixture> {
         Fixture {
             name: "push-empty-resources.json",
             body: fixture!("push-empty-resources.json"),
-            expected: Expected::Refresh(vec![]),
+            expected: Expected::Ignored(NO_RESOURCES),
+        },
+        Fixture {
+            name: "push-no-resources.json",
+            body: fixture!("push-no-resources.json"),
+            expected: Expected::Ignored(NO_RESOURCES),
+        },
+        Fixture {
+            name: "push-ext-url-trailing-slash.json",
+            body: fixture!("push-ext-url-trailing-slash.json"),
+            expected: Expected::Refresh(vec![repo(nginx, &["1.27.1"], &[DIGEST_A0B1])]),
+        },
+        Fixture {
+            name: "cloudevents-push-ext-url-trailing-slash.json",
+            body: fixture!("cloudevents-push-ext-url-trailing-slash.json"),
+            expected: Expected::Refresh(vec![repo(nginx, &["1.27.1"], &[DIGEST_A0B1])]),
+        },
+        Fixture {
+            name: "push-ext-url-default-port.json",
+            body: fixture!("push-ext-url-default-port.json"),
+            expected: Expected::Refresh(vec![repo(nginx, &["1.27.1"], &[DIGEST_A0B1])]),
+        },
+        Fixture {
+            name: "cloudevents-push-ext-url-default-port.json",
+            body: fixture!("cloudevents-push-ext-url-default-port.json"),
+            expected: Expected::Refresh(vec![repo(nginx, &["1.27.1"], &[DIGEST_A0B1])]),
         },
         Fixture {
             name: "push-multiple-resources.json",
@@ -138,6 +165,18 @@ fn every_fixture_gives_its_outcome() {
             Expected::Refused(error) => assert_eq!(result, Err(error), "{}", fixture.name),
         }
     }
+}
+
+/// Harbor retries every answer outside 2xx and then drops the event: of
+/// the fixtures, only the synthetic truncated body may be refused.
+#[test]
+fn only_the_truncated_body_is_refused() {
+    let refused: Vec<&str> = fixtures()
+        .iter()
+        .filter(|f| matches!(f.expected, Expected::Refused(_)))
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(refused, ["not-json.txt"]);
 }
 
 /// A fixture added to the directory without a line above fails here.

@@ -119,12 +119,15 @@ fn refusals_never_echo_the_body() {
     }
 }
 
+/// Nesting where the provider reads is refused; a well-formed value in a
+/// field it skips is skipped without recursion, so such a push is read
+/// like any other (here: one without resources).
 #[test]
 fn deep_nesting_is_refused_not_a_crash() {
     let depth = 100_000;
     let bomb = |open: &str, close: &str| -> String {
         format!(
-            r#"{{"type":"PUSH_ARTIFACT","event_data":{{"x":{}{}}}}}"#,
+            r#"{{"type":"PUSH_ARTIFACT","event_data":{{"x":{}0{}}}}}"#,
             open.repeat(depth),
             close.repeat(depth)
         )
@@ -139,7 +142,7 @@ fn deep_nesting_is_refused_not_a_crash() {
         "]".repeat(depth)
     );
     let top = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-    for body in [unclosed_array, closed_array, objects, resources, top] {
+    for body in [unclosed_array, resources, top] {
         for content_type in [JSON, CLOUDEVENTS, None] {
             let result = deliver(content_type, body.as_bytes());
             assert!(
@@ -147,5 +150,19 @@ fn deep_nesting_is_refused_not_a_crash() {
                 "{content_type:?}: {result:?}"
             );
         }
+    }
+    for body in [closed_array, objects] {
+        // Read as the Default format that its shape and label say it is.
+        for content_type in [JSON, None] {
+            assert_eq!(
+                deliver(content_type, body.as_bytes()),
+                Ok(Outcome::Ignored(
+                    "a push without resources announces no new artifact".into()
+                )),
+                "{content_type:?}"
+            );
+        }
+        // Labelled CloudEvents, it lacks `data`: malformed.
+        assert_eq!(deliver(CLOUDEVENTS, body.as_bytes()), Err(INVALID_BODY));
     }
 }

@@ -59,15 +59,68 @@ fn a_multi_arch_push_reports_its_children_as_digests() {
     );
 }
 
+const NO_RESOURCES: &str = "a push without resources announces no new artifact";
+
+/// Harbor writes `resources` with `omitempty`: a push without any is a
+/// well-formed event that names nothing, acknowledged so that Harbor does
+/// not send it three times.
 #[test]
-fn an_empty_resource_list_refreshes_nothing() {
+fn a_push_without_resources_is_ignored() {
+    let ignored = Ok(Outcome::Ignored(NO_RESOURCES.to_owned()));
     assert_eq!(
         deliver(JSON, fixture!("push-empty-resources.json")),
-        Ok(Outcome::Refresh(vec![]))
+        ignored
+    );
+    assert_eq!(deliver(JSON, fixture!("push-no-resources.json")), ignored);
+    for body in [
+        push_of("[]"),
+        push_of("null"),
+        r#"{"type":"PUSH_ARTIFACT","event_data":{}}"#.to_owned(),
+        r#"{"type":"PUSH_ARTIFACT","event_data":{"repository":{"name":"nginx"}}}"#.to_owned(),
+    ] {
+        assert_eq!(deliver(JSON, body.as_bytes()), ignored, "{body}");
+        assert_eq!(deliver(None, body.as_bytes()), ignored, "{body}");
+    }
+    for body in [
+        r#"{"specversion":"1.0","type":"harbor.artifact.pushed","data":{}}"#,
+        r#"{"specversion":"1.0","type":"harbor.artifact.pushed","data":{"resources":null}}"#,
+    ] {
+        assert_eq!(deliver(CLOUDEVENTS, body.as_bytes()), ignored, "{body}");
+        assert_eq!(deliver(None, body.as_bytes()), ignored, "{body}");
+    }
+}
+
+/// Harbor builds `resource_url` from its external URL with only the scheme
+/// cut off: `https://harbor.example.com/` and `https://harbor.example.com:443`
+/// give these, and both name the plain host's repository.
+#[test]
+fn harbors_external_url_spellings_refresh_the_plain_repository() {
+    let plain = refreshed(deliver(JSON, fixture!("push-simple.json")));
+    for (content_type, body) in [
+        (JSON, &fixture!("push-ext-url-trailing-slash.json")[..]),
+        (JSON, fixture!("push-ext-url-default-port.json")),
+        (
+            CLOUDEVENTS,
+            fixture!("cloudevents-push-ext-url-trailing-slash.json"),
+        ),
+        (
+            CLOUDEVENTS,
+            fixture!("cloudevents-push-ext-url-default-port.json"),
+        ),
+    ] {
+        assert_eq!(refreshed(deliver(content_type, body)), plain);
+    }
+    let body = push_of(
+        r#"[{"tag":"1","resource_url":"harbor.example.com:443//library/nginx:1"},
+            {"tag":"2","resource_url":"harbor.example.com:80/library/nginx:2"},
+            {"tag":"3","resource_url":"harbor.example.com:8443//library/nginx:3"}]"#,
     );
     assert_eq!(
-        deliver(JSON, push_of("[]").as_bytes()),
-        Ok(Outcome::Refresh(vec![]))
+        refreshed(deliver(JSON, body.as_bytes())),
+        vec![
+            repo("harbor.example.com/library/nginx", &["1", "2"], &[]),
+            repo("harbor.example.com:8443/library/nginx", &["3"], &[]),
+        ]
     );
 }
 
@@ -90,9 +143,8 @@ fn unusable_resources_are_skipped_while_another_is_usable() {
 fn a_push_with_no_usable_resource_is_malformed() {
     for resources in [
         r#"[{"tag":"v1"}]"#,
-        r#"[{"tag":"v1","resource_url":""},{"resource_url":"harbor.example.com//x"}]"#,
+        r#"[{"tag":"v1","resource_url":""},{"resource_url":"harbor.example.com/team//x"}]"#,
         r#"[{}]"#,
-        "null",
     ] {
         assert_eq!(
             deliver(JSON, push_of(resources).as_bytes()),
@@ -102,14 +154,15 @@ fn a_push_with_no_usable_resource_is_malformed() {
     }
 }
 
+/// Harbor always sends a push's data object; without one, the body is not
+/// a push (or contradicts its label: see `formats.rs`).
 #[test]
-fn a_push_without_resources_or_data_is_malformed() {
+fn a_push_without_data_is_malformed() {
     for body in [
-        r#"{"type":"PUSH_ARTIFACT","event_data":{}}"#,
         r#"{"type":"PUSH_ARTIFACT","event_data":null}"#,
         r#"{"type":"PUSH_ARTIFACT"}"#,
         r#"{"specversion":"1.0","type":"harbor.artifact.pushed"}"#,
-        r#"{"specversion":"1.0","type":"harbor.artifact.pushed","data":{"resources":null}}"#,
+        r#"{"specversion":"1.0","type":"harbor.artifact.pushed","data":null}"#,
     ] {
         assert_eq!(deliver(None, body.as_bytes()), Err(INVALID_BODY), "{body}");
         let label = if body.contains("specversion") {
@@ -170,7 +223,7 @@ fn docker_hub_and_host_spellings_normalize() {
         refreshed(deliver(JSON, body.as_bytes())),
         vec![
             repo("docker.io/library/nginx", &["1"], &[]),
-            repo("harbor.example.com:443/team/app", &["2"], &[]),
+            repo("harbor.example.com/team/app", &["2"], &[]),
         ]
     );
 }
