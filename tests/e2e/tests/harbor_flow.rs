@@ -464,18 +464,19 @@ async fn a_cluster_config_receiver_refreshes_across_namespaces() {
     .await;
     let first = ControlPlane::shared().fresh_namespace("cluster-a").await;
     let second = ControlPlane::shared().fresh_namespace("cluster-b").await;
-    let nginx = json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]);
+    // A repository no other test subscribes to: a cluster receiver
+    // refreshes every namespace, those of tests running alongside included.
+    let repository = "harbor.example.com/cluster-wide/nginx";
+    let nginx = json!([{"image": {"repoURL": repository}}]);
     create_warehouse(&client, &first, "nginx", nginx.clone()).await;
     create_warehouse(&client, &second, "nginx", nginx).await;
     gateway.wait_indexed(&first, &["nginx"]).await;
     gateway.wait_indexed(&second, &["nginx"]).await;
-    let (status, body) = deliver(
-        &gateway.url(&path),
-        Some(AUTH),
-        JSON,
-        fixture("push-simple.json"),
-    )
-    .await;
+    let push = String::from_utf8(fixture("push-simple.json"))
+        .expect("UTF-8 fixture")
+        .replace("harbor.example.com/library/nginx", repository)
+        .replace("library/nginx", "cluster-wide/nginx");
+    let (status, body) = deliver(&gateway.url(&path), Some(AUTH), JSON, push.into_bytes()).await;
     assert_eq!(status, 200, "{body}");
     let listed: Vec<&str> = body["warehouses"]
         .as_array()
