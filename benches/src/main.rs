@@ -37,6 +37,8 @@ enum Case {
     Burst,
     /// Initial sync and memory with thousands of Warehouses.
     Index,
+    /// Receivers in many project namespaces: per-namespace Secret watches.
+    Projects,
 }
 
 /// Runs the gateway's benchmarks against a private, real control plane and
@@ -45,7 +47,7 @@ enum Case {
 #[command(name = "kargo-webhook-bench", about)]
 struct Args {
     /// The cases to run, in this order (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Case::Lookup, Case::Http, Case::Burst, Case::Index])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Case::Lookup, Case::Http, Case::Burst, Case::Index, Case::Projects])]
     cases: Vec<Case>,
     /// Repetitions of each measurement (pairs, for A/B comparisons).
     #[arg(long, default_value_t = 3)]
@@ -56,6 +58,9 @@ struct Args {
     /// Warehouses of the index case (three subscriptions each).
     #[arg(long, default_value_t = 10_000)]
     warehouses: usize,
+    /// Project namespaces of the projects case (one receiver each).
+    #[arg(long, default_value_t = 1_000)]
+    projects: usize,
     /// Deliveries of the large burst.
     #[arg(long, default_value_t = 5_000)]
     burst: usize,
@@ -130,6 +135,9 @@ async fn main() -> anyhow::Result<()> {
             (Case::Http, Some(bench)) => vec![cases::http_path::run(bench).await?],
             (Case::Burst, Some(bench)) => cases::burst::run(bench).await?,
             (Case::Index, Some(bench)) => vec![cases::index_scale::run(bench).await?],
+            (Case::Projects, Some(bench)) => {
+                vec![cases::projects_scale::run(bench, args.projects).await?]
+            }
             (_, None) => unreachable!("a cluster is started for every case that needs one"),
         };
         tables.iter().for_each(Table::print);

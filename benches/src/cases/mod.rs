@@ -4,3 +4,4 @@ pub mod burst;
 pub mod http_path;
 pub mod index_scale;
 pub mod lookup;
+pub mod projects_scale;
