@@ -115,6 +115,49 @@ impl Bench {
         Server::gateway(&self.gateway_binary(), self.kubeconfig(), &options)
     }
 
+    /// Polls a freshly started gateway until `/readyz` answers 200 and the
+    /// metric `metric` reaches `wanted`, in one loop (either may come
+    /// first); returns the time from its start to each.
+    pub async fn wait_synced(
+        &self,
+        gateway: &mut Server,
+        metric: &str,
+        wanted: f64,
+        patience: Duration,
+    ) -> anyhow::Result<(Duration, Duration)> {
+        let readyz = format!(
+            "http://{}/readyz",
+            gateway.admin.context("the gateway has an admin port")?
+        );
+        let deadline = Instant::now() + patience;
+        let (mut ready, mut reached) = (None, None);
+        loop {
+            if ready.is_none()
+                && let Ok(response) = self.http.get(&readyz).send().await
+                && response.status() == 200
+            {
+                ready = Some(gateway.spawned.elapsed());
+            }
+            if reached.is_none()
+                && let Ok(value) = crate::process::scrape(&self.http, gateway, metric).await
+                && value >= wanted
+            {
+                reached = Some(gateway.spawned.elapsed());
+            }
+            if let (Some(ready), Some(reached)) = (ready, reached) {
+                return Ok((ready, reached));
+            }
+            gateway.check_alive()?;
+            if Instant::now() >= deadline {
+                bail!(
+                    "the gateway did not reach {metric} = {wanted} within {}s",
+                    patience.as_secs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// The baseline's release binary.
     pub fn bare_binary(&self) -> PathBuf {
         self.bin_dir.join("kargo-webhook-bare")

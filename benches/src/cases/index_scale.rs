@@ -4,11 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use kargo_webhook_e2e::ensure_namespace;
 
 use crate::context::Bench;
-use crate::process::{GatewayOptions, scrape};
+use crate::process::GatewayOptions;
 use crate::stats::median;
 use crate::table::{Table, fixed};
 use crate::workload::{create_all, fleet_subscriptions, warehouse};
@@ -112,35 +111,14 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Table> {
 /// Warehouses, then reads its memory.
 async fn sample(bench: &Bench, wanted: usize) -> anyhow::Result<Sample> {
     let mut gateway = bench.gateway(&format!("index-{wanted}"), GatewayOptions::default())?;
-    // Both are polled in one loop: the index fills before the other
-    // watches may have synced, and readiness may come first too.
-    let readyz = format!(
-        "http://{}/readyz",
-        gateway.admin.context("the gateway has an admin port")?
-    );
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let (mut ready, mut indexed) = (None, None);
-    while ready.is_none() || indexed.is_none() {
-        if ready.is_none()
-            && let Ok(response) = bench.http.get(&readyz).send().await
-            && response.status() == 200
-        {
-            ready = Some(gateway.spawned.elapsed());
-        }
-        if indexed.is_none()
-            && let Ok(count) = scrape(&bench.http, &gateway, INDEXED).await
-            && count >= wanted as f64
-        {
-            indexed = Some(gateway.spawned.elapsed());
-        }
-        gateway.check_alive()?;
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the gateway did not sync {wanted} Warehouses within 120s"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let (ready, indexed) = (ready.unwrap_or_default(), indexed.unwrap_or_default());
+    let (ready, indexed) = bench
+        .wait_synced(
+            &mut gateway,
+            INDEXED,
+            wanted as f64,
+            Duration::from_secs(120),
+        )
+        .await?;
     tokio::time::sleep(SETTLE).await;
     let (rss_kib, peak_kib) = gateway.memory_kib()?;
     gateway.stop();

@@ -13,7 +13,7 @@ use kargo_webhook_gateway::receivers::url::{PathInputs, UrlLayout};
 use serde_json::json;
 
 use crate::context::Bench;
-use crate::process::{GatewayOptions, Server, scrape};
+use crate::process::{GatewayOptions, Server};
 use crate::stats::median;
 use crate::table::{Table, fixed};
 
@@ -150,32 +150,14 @@ async fn sample(bench: &Bench, projects: usize, run: usize) -> anyhow::Result<Sa
         .context("the API server runs")?;
     let apiserver_before = resident_kib(apiserver)?;
     let mut gateway = bench.gateway(&format!("projects-{projects}"), GatewayOptions::default())?;
-    let readyz = format!(
-        "http://{}/readyz",
-        gateway.admin.context("the gateway has an admin port")?
-    );
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let (mut ready, mut all_live) = (None, None);
-    while ready.is_none() || all_live.is_none() {
-        if ready.is_none()
-            && let Ok(response) = bench.http.get(&readyz).send().await
-            && response.status() == 200
-        {
-            ready = Some(gateway.spawned.elapsed());
-        }
-        if all_live.is_none()
-            && let Ok(count) = scrape(&bench.http, &gateway, READY_RECEIVERS).await
-            && count >= projects as f64
-        {
-            all_live = Some(gateway.spawned.elapsed());
-        }
-        gateway.check_alive()?;
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the gateway did not serve {projects} receivers within 300s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (ready, all_live) = bench
+        .wait_synced(
+            &mut gateway,
+            READY_RECEIVERS,
+            projects as f64,
+            Duration::from_secs(300),
+        )
+        .await?;
     tokio::time::sleep(SETTLE).await;
     let (rss_kib, peak_kib) = gateway.memory_kib()?;
     let sockets = open_sockets(gateway.pid())?;
@@ -183,8 +165,8 @@ async fn sample(bench: &Bench, projects: usize, run: usize) -> anyhow::Result<Sa
     let rotation = rotate(bench, &gateway, projects / 2, run).await?;
     gateway.stop();
     Ok(Sample {
-        ready: ready.unwrap_or_default(),
-        all_live: all_live.unwrap_or_default(),
+        ready,
+        all_live,
         rss_kib,
         peak_kib,
         sockets,
