@@ -17,10 +17,12 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 mod etcd;
+pub mod kargo_controller;
 mod panics;
 mod watch_gate;
 
 pub use etcd::compact_etcd;
+pub use kargo_controller::{KargoController, KargoControllerConfig};
 pub use panics::gateway_panics;
 pub use watch_gate::WatchGate;
 
