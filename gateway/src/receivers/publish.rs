@@ -27,26 +27,31 @@ use crate::metrics::{Metrics, PatchLabels};
 const RESYNC: Duration = Duration::from_secs(60);
 /// How soon a failed status patch is tried again.
 const RETRY: Duration = Duration::from_secs(2);
-/// More patches of one object than this within [`CONTENTION_WINDOW`] mean
-/// another writer keeps replacing the status.
-const CONTENTION_PATCHES: usize = 5;
-const CONTENTION_WINDOW: Duration = Duration::from_secs(60);
-const FIRST_BACKOFF: Duration = Duration::from_secs(60);
-const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// This many overwrites of what the gateway wrote, within
+/// [`CONTENTION_WINDOW`], mean another writer keeps replacing the status.
+const CONTENTION_OVERWRITES: usize = 2;
+/// Kargo's controller re-reads every ProjectConfig at least every 5 minutes;
+/// the window spans several of its passes.
+const CONTENTION_WINDOW: Duration = Duration::from_secs(30 * 60);
+const FIRST_BACKOFF: Duration = Duration::from_secs(10 * 60);
+const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
 
 /// The field manager of the gateway's status writes.
 pub const FIELD_MANAGER: &str = "kargo-webhook-gateway";
 
-/// Notices when the gateway keeps re-publishing one object's status because
-/// someone else keeps overwriting it with other URLs (Kargo's controller
-/// configured with another base URL, see docs/install.md), and backs off
-/// instead of fighting in a tight loop.
+/// Notices when another writer keeps replacing what the gateway wrote with
+/// other URLs (Kargo's controller configured with another base URL, see
+/// docs/configuration.md), and backs off instead of taking turns with it.
+/// Only overwrites count: the gateway's own updates after a spec or Secret
+/// change never pause it.
 #[derive(Debug, Default)]
 pub struct Contention {
-    recent: VecDeque<Instant>,
+    /// What the gateway last wrote.
+    written: Option<ReceiversStatus>,
+    overwrites: VecDeque<Instant>,
+    last_overwrite: Option<Instant>,
     paused_until: Option<Instant>,
     backoff: Option<Duration>,
-    last_patch: Option<Instant>,
 }
 
 impl Contention {
@@ -55,28 +60,41 @@ impl Contention {
         self.paused_until.is_some_and(|until| now < until)
     }
 
-    /// Records a patch at `now`. Returns the pause that starts now if the
-    /// object was patched too often.
-    pub fn record_patch(&mut self, now: Instant) -> Option<Duration> {
+    /// Remembers what the gateway just wrote.
+    pub fn wrote(&mut self, status: ReceiversStatus) {
+        self.written = Some(status);
+    }
+
+    /// Called before the gateway writes again, with the status the object
+    /// has now. Returns the pause that starts now when someone else keeps
+    /// replacing what the gateway wrote.
+    pub fn before_write(&mut self, current: &ReceiversStatus, now: Instant) -> Option<Duration> {
+        let overwritten = self
+            .written
+            .as_ref()
+            .is_some_and(|written| !agrees(current, written));
+        if !overwritten {
+            return None;
+        }
         while self
-            .recent
+            .overwrites
             .front()
             .is_some_and(|t| now.duration_since(*t) > CONTENTION_WINDOW)
         {
-            self.recent.pop_front();
+            self.overwrites.pop_front();
         }
-        self.recent.push_back(now);
         // After a quiet spell longer than the last pause plus a window, the
         // next contention starts from the first back-off again.
         let quiet = self.backoff.unwrap_or_default() + CONTENTION_WINDOW;
         if self
-            .last_patch
+            .last_overwrite
             .replace(now)
             .is_some_and(|last| now.duration_since(last) > quiet)
         {
             self.backoff = None;
         }
-        if self.recent.len() <= CONTENTION_PATCHES {
+        self.overwrites.push_back(now);
+        if self.overwrites.len() < CONTENTION_OVERWRITES {
             return None;
         }
         let backoff = self
@@ -84,7 +102,7 @@ impl Contention {
             .map_or(FIRST_BACKOFF, |b| (b * 2).min(MAX_BACKOFF));
         self.backoff = Some(backoff);
         self.paused_until = Some(now + backoff);
-        self.recent.clear();
+        self.overwrites.clear();
         Some(backoff)
     }
 }
@@ -180,18 +198,15 @@ impl StatusPublisher {
             if current.as_ref().is_some_and(|c| agrees(c, &desired)) {
                 continue;
             }
-            if let Some(pause) = self
-                .contention
-                .entry(owner.owner.clone())
-                .or_default()
-                .record_patch(Instant::now())
-            {
+            let contention = self.contention.entry(owner.owner.clone()).or_default();
+            let before = current.clone().unwrap_or_default();
+            if let Some(pause) = contention.before_write(&before, Instant::now()) {
                 tracing::warn!(
                     owner = %owner.owner,
                     pause_seconds = pause.as_secs(),
                     "another writer keeps replacing this object's status.webhookReceivers \
-                     with other URLs (is Kargo's controller configured with another base URL? \
-                     see docs/install.md); pausing status publishing for it"
+                     with other URLs (is Kargo's controller running, configured with another \
+                     base URL? then turn --publish-status off); pausing status publishing for it"
                 );
                 self.metrics
                     .status_updates
@@ -206,7 +221,13 @@ impl StatusPublisher {
                 .get_or_create(&PatchLabels { result: label })
                 .inc();
             match result {
-                Ok(()) => tracing::debug!(owner = %owner.owner, "status published"),
+                Ok(()) => {
+                    self.contention
+                        .entry(owner.owner.clone())
+                        .or_default()
+                        .wrote(desired);
+                    tracing::debug!(owner = %owner.owner, "status published");
+                }
                 Err(error) => {
                     all_ok = false;
                     tracing::warn!(owner = %owner.owner, %error, "status patch failed; will retry");
@@ -244,54 +265,74 @@ impl StatusPublisher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kargo::ReceiverDetails;
 
-    #[test]
-    fn a_few_patches_are_fine() {
-        let mut contention = Contention::default();
-        let start = Instant::now();
-        for i in 0..CONTENTION_PATCHES as u64 {
-            assert_eq!(
-                contention.record_patch(start + Duration::from_secs(i)),
-                None
-            );
-        }
-        assert!(!contention.paused(start + Duration::from_secs(10)));
-        // Spread out over time, any number is fine.
-        for i in 1..50u64 {
-            assert_eq!(
-                contention.record_patch(start + Duration::from_secs(61 * i)),
-                None
-            );
+    fn status(url: &str) -> ReceiversStatus {
+        ReceiversStatus {
+            webhook_receivers: vec![ReceiverDetails {
+                name: "r".into(),
+                path: "/harbor/x".into(),
+                url: url.into(),
+            }],
+            ..ReceiversStatus::default()
         }
     }
 
     #[test]
-    fn a_tight_loop_pauses_with_growing_backoff() {
+    fn the_gateways_own_updates_never_pause_it() {
         let mut contention = Contention::default();
         let start = Instant::now();
-        let mut now = start;
+        for i in 0..20u64 {
+            let now = start + Duration::from_secs(i);
+            let previous = status(&format!("https://h/{i}"));
+            // What it wrote is still there: a spec change, not a fight.
+            assert_eq!(contention.before_write(&previous, now), None);
+            contention.wrote(status(&format!("https://h/{}", i + 1)));
+            if i < 19 {
+                assert_eq!(
+                    contention.before_write(&status(&format!("https://h/{}", i + 1)), now),
+                    None
+                );
+            }
+        }
+        assert!(!contention.paused(start + Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn repeated_overwrites_pause_with_growing_backoff() {
+        let mut contention = Contention::default();
+        let ours = status("https://gateway/harbor/x");
+        let theirs = status("https://kargo/harbor/x");
+        let mut now = Instant::now();
         let mut pauses = Vec::new();
         for _ in 0..4 {
-            let pause = loop {
-                now += Duration::from_millis(200);
-                if let Some(pause) = contention.record_patch(now) {
-                    break pause;
+            contention.wrote(ours.clone());
+            // Kargo's controller comes by every five minutes.
+            now += Duration::from_secs(300);
+            let pause = match contention.before_write(&theirs, now) {
+                Some(pause) => pause,
+                None => {
+                    contention.wrote(ours.clone());
+                    now += Duration::from_secs(300);
+                    contention
+                        .before_write(&theirs, now)
+                        .expect("the second overwrite pauses")
                 }
             };
             assert!(contention.paused(now));
             assert!(!contention.paused(now + pause));
-            pauses.push(pause.as_secs());
+            pauses.push(pause.as_secs() / 60);
             now += pause;
         }
-        assert_eq!(pauses, [60, 120, 240, 480]);
-        // A long quiet spell resets the back-off.
-        now += Duration::from_secs(3600);
-        let pause = loop {
-            now += Duration::from_millis(200);
-            if let Some(pause) = contention.record_patch(now) {
-                break pause;
-            }
-        };
-        assert_eq!(pause, FIRST_BACKOFF);
+        assert_eq!(pauses, [10, 20, 40, 60]);
+        // A quiet spell longer than the last pause and a window starts over.
+        now += MAX_BACKOFF + CONTENTION_WINDOW + Duration::from_secs(1);
+        contention.wrote(ours.clone());
+        assert_eq!(contention.before_write(&theirs, now), None);
+        contention.wrote(ours);
+        assert_eq!(
+            contention.before_write(&theirs, now + Duration::from_secs(300)),
+            Some(FIRST_BACKOFF)
+        );
     }
 }
