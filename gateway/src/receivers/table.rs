@@ -68,7 +68,9 @@ impl ReceiverTable {
                     .iter()
                     .find(|r| &r.name == name)
                     .and_then(|r| r.state.as_ref().ok());
-                if let Some(receiver) = live {
+                if let Some(receiver) = live
+                    && names_provider(path, receiver.provider.name())
+                {
                     by_path
                         .entry(path.clone())
                         .or_insert_with(|| Arc::clone(receiver));
@@ -98,6 +100,19 @@ impl ReceiverTable {
         let all = self.owners.iter().map(|o| o.results.len()).sum::<usize>();
         (self.live, all - self.live)
     }
+}
+
+/// True when `path` ends in `/{provider}/{hash}`: a path published for a
+/// receiver of another type (before its spec changed) must not reach this
+/// one.
+fn names_provider(path: &ReceiverPath, provider: &str) -> bool {
+    let mut segments = path.as_str().rsplit('/');
+    let hash = segments.next().unwrap_or_default();
+    segments.next() == Some(provider)
+        && hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -139,7 +154,7 @@ mod tests {
             {"name": "one", "harbor": {"secretRef": {"name": "s"}}},
             {"name": "bad", "harbor": {"secretRef": {"name": "missing"}}},
         ]));
-        let stale = ReceiverPath::published("/harbor/stale");
+        let stale = ReceiverPath::published(&format!("/webhooks/harbor/{}", "a".repeat(64)));
         owner.published = vec![
             ("one".to_owned(), stale.clone()),
             (
@@ -164,6 +179,33 @@ mod tests {
         let moved_on = ReceiverTable::build(vec![owner], Some(&with_alias));
         assert!(moved_on.lookup(stale.as_str()).is_none());
         assert!(moved_on.lookup(current.path.as_str()).is_some());
+    }
+
+    #[test]
+    fn an_alias_of_another_provider_or_shape_routes_nowhere() {
+        let mut owner = team_a_receivers(serde_json::json!([
+            {"name": "one", "harbor": {"secretRef": {"name": "s"}}},
+        ]));
+        let hash = "b".repeat(64);
+        owner.published = vec![
+            (
+                "one".to_owned(),
+                ReceiverPath::published(&format!("/github/{hash}")),
+            ),
+            ("one".to_owned(), ReceiverPath::published("/harbor/short")),
+            (
+                "one".to_owned(),
+                ReceiverPath::published(&format!("/harbor/{}", hash.to_uppercase())),
+            ),
+        ];
+        let table = ReceiverTable::build(vec![owner], None);
+        assert!(table.lookup(&format!("/github/{hash}")).is_none());
+        assert!(table.lookup("/harbor/short").is_none());
+        assert!(
+            table
+                .lookup(&format!("/harbor/{}", hash.to_uppercase()))
+                .is_none()
+        );
     }
 
     #[test]
