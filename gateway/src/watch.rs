@@ -29,6 +29,9 @@ const RELIST_FIRST_DELAY: Duration = Duration::from_millis(250);
 /// Upper bound of the delay, reached after a few consecutive failures
 /// (while the API server stays away).
 const RELIST_MAX_DELAY: Duration = Duration::from_secs(4);
+/// Delay after a failure the handler reported itself: one that lasts (no
+/// permission), so trying every few seconds would only load the API server.
+const REPORTED_FAILURE_DELAY: Duration = Duration::from_secs(30);
 
 /// What a watch feeds. A re-list (at start, and whenever the watch must
 /// start over) is `relist_start`, `relist_apply` for every object, then
@@ -58,7 +61,8 @@ pub trait WatchHandler<K>: Send + 'static {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureHandled {
     /// It did (e.g. an expected 403 that it turned into a receiver
-    /// problem): the driver stays quiet and leaves readiness alone.
+    /// problem): the driver stays quiet, leaves readiness alone and tries
+    /// again after [`REPORTED_FAILURE_DELAY`].
     Yes,
     /// It did not: the driver logs it and marks the view stale.
     No,
@@ -113,7 +117,10 @@ where
             .watch_errors
             .get_or_create(&WatchLabels { resource })
             .inc();
-        let delay = relist_delay(failures);
+        let delay = match handled {
+            FailureHandled::Yes => REPORTED_FAILURE_DELAY,
+            FailureHandled::No => relist_delay(failures),
+        };
         failures = failures.saturating_add(1);
         if handled == FailureHandled::No {
             if let Some(readiness) = &report.readiness {

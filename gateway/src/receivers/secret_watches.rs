@@ -13,7 +13,7 @@ use kube::api::Api;
 use kube::runtime::watcher;
 use tokio::task::JoinHandle;
 
-use super::sources::{NamespaceRead, SecretHandler, SharedSources};
+use super::sources::{NamespaceRead, NamespaceState, SecretHandler, SharedSources};
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
 use crate::watch::{self, WatchReporting};
@@ -57,6 +57,9 @@ impl SecretWatches {
     /// watches end with it.
     pub async fn run(self) {
         let mut running: HashMap<String, WatchTask> = HashMap::new();
+        // Numbers the namespace watches started, so that a stopped one
+        // never writes over its successor.
+        let mut epoch = 0u64;
         let mut initially_synced = false;
         loop {
             let needed = self
@@ -76,7 +79,8 @@ impl SecretWatches {
             for namespace in needed {
                 if let std::collections::hash_map::Entry::Vacant(slot) = running.entry(namespace) {
                     tracing::debug!(namespace = %slot.key(), "reading Secrets");
-                    let task = self.start(slot.key());
+                    epoch += 1;
+                    let task = self.start(slot.key(), epoch);
                     slot.insert(task);
                 }
             }
@@ -92,12 +96,21 @@ impl SecretWatches {
         }
     }
 
-    fn start(&self, namespace: &str) -> WatchTask {
-        self.sources
-            .lock()
-            .secret_namespaces
-            .entry(namespace.to_owned())
-            .or_insert(NamespaceRead::Pending);
+    /// Starts watch number `epoch` of `namespace`; whatever a stopped watch
+    /// of it might still write is refused from now on (an aborted task can
+    /// finish one last poll).
+    fn start(&self, namespace: &str, epoch: u64) -> WatchTask {
+        {
+            let mut sources = self.sources.lock();
+            sources.secrets.retain(|(ns, _), _| ns != namespace);
+            sources.secret_namespaces.insert(
+                namespace.to_owned(),
+                NamespaceState {
+                    epoch,
+                    read: NamespaceRead::Pending,
+                },
+            );
+        }
         let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
         let mut config = watcher::Config::default();
         if !self.label_selector.is_empty() {
@@ -114,6 +127,7 @@ impl SecretWatches {
             SecretHandler::new(
                 Arc::clone(&self.sources),
                 namespace.to_owned(),
+                epoch,
                 Arc::clone(&self.needed_keys),
             ),
         )))
@@ -136,13 +150,19 @@ impl SecretWatches {
         if !CONFIG_WATCHES.iter().all(|w| self.readiness.is_synced(w)) {
             return false;
         }
+        // Needed now, not as of the loop's start: a config list that
+        // completed in between may need more namespaces.
         let sources = self.sources.lock();
-        let all_read = running.keys().all(|namespace| {
-            sources
-                .secret_namespaces
-                .get(namespace)
-                .is_some_and(|state| *state != NamespaceRead::Pending)
-        });
+        let all_read = sources
+            .secret_namespaces_needed(&self.cluster_secrets_namespace)
+            .iter()
+            .all(|namespace| {
+                running.contains_key(namespace)
+                    && sources
+                        .secret_namespaces
+                        .get(namespace)
+                        .is_some_and(|state| state.read != NamespaceRead::Pending)
+            });
         if all_read {
             self.readiness.mark_synced(RESOURCE);
         }

@@ -42,6 +42,15 @@ impl ConfigEntry {
     }
 }
 
+/// The Secrets of one namespace: which watch feeds them, how far read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NamespaceState {
+    /// The feeding watch's number; writes of any other are ignored.
+    pub epoch: u64,
+    /// How far it has read.
+    pub read: NamespaceRead,
+}
+
 /// How far the Secrets of one namespace have been read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NamespaceRead {
@@ -60,14 +69,19 @@ pub struct Sources {
     pub configs: HashMap<Owner, ConfigEntry>,
     /// Secrets by (namespace, name).
     pub secrets: HashMap<(String, String), Arc<SecretData>>,
-    /// Per namespace whose Secrets are watched: how far it has been read.
-    pub secret_namespaces: HashMap<String, NamespaceRead>,
+    /// Per namespace whose Secrets are watched: its watch and how far it
+    /// has read.
+    pub secret_namespaces: HashMap<String, NamespaceState>,
 }
 
 impl Sources {
     /// What is known of Secret `namespace/name`.
     pub fn secret(&self, namespace: &str, name: &str) -> SecretLookup {
-        match self.secret_namespaces.get(namespace) {
+        match self
+            .secret_namespaces
+            .get(namespace)
+            .map(|state| state.read)
+        {
             None | Some(NamespaceRead::Pending) => SecretLookup::NotYetRead,
             Some(NamespaceRead::Denied) => SecretLookup::AccessDenied,
             Some(NamespaceRead::Read) => self
@@ -250,20 +264,24 @@ pub fn needed_secret_keys(registry: &Registry) -> Arc<BTreeSet<&'static str>> {
 pub struct SecretHandler {
     shared: Arc<SharedSources>,
     namespace: String,
+    epoch: u64,
     needed_keys: Arc<BTreeSet<&'static str>>,
     relisted: Option<HashMap<(String, String), Arc<SecretData>>>,
 }
 
 impl SecretHandler {
-    /// A handler for the Secrets of `namespace`, keeping `needed_keys`.
+    /// A handler for the Secrets of `namespace`, fed by watch number
+    /// `epoch`, keeping `needed_keys`.
     pub fn new(
         shared: Arc<SharedSources>,
         namespace: String,
+        epoch: u64,
         needed_keys: Arc<BTreeSet<&'static str>>,
     ) -> Self {
         Self {
             shared,
             namespace,
+            epoch,
             needed_keys,
             relisted: None,
         }
@@ -293,15 +311,28 @@ impl SecretHandler {
         )
     }
 
+    /// The sources, if this handler's watch is still the namespace's.
+    fn current(&self) -> Option<MutexGuard<'_, Sources>> {
+        let sources = self.shared.lock();
+        let state = sources.secret_namespaces.get(&self.namespace)?;
+        (state.epoch == self.epoch).then_some(sources)
+    }
+
     /// Replaces everything known of this namespace.
-    fn replace(&self, state: NamespaceRead, listed: HashMap<(String, String), Arc<SecretData>>) {
+    fn replace(&self, read: NamespaceRead, listed: HashMap<(String, String), Arc<SecretData>>) {
         {
-            let mut sources = self.shared.lock();
+            let Some(mut sources) = self.current() else {
+                return;
+            };
             sources.secrets.retain(|(ns, _), _| ns != &self.namespace);
             sources.secrets.extend(listed);
-            sources
-                .secret_namespaces
-                .insert(self.namespace.clone(), state);
+            sources.secret_namespaces.insert(
+                self.namespace.clone(),
+                NamespaceState {
+                    epoch: self.epoch,
+                    read,
+                },
+            );
         }
         self.shared.receivers_changed.notify_one();
     }
@@ -310,14 +341,20 @@ impl SecretHandler {
 impl WatchHandler<Secret> for SecretHandler {
     fn apply(&mut self, object: Secret) {
         let (key, data) = self.entry(&object);
-        self.shared.lock().secrets.insert(key, data);
-        self.shared.receivers_changed.notify_one();
+        if let Some(mut sources) = self.current() {
+            sources.secrets.insert(key, data);
+            drop(sources);
+            self.shared.receivers_changed.notify_one();
+        }
     }
 
     fn delete(&mut self, object: Secret) {
         let (key, _) = self.entry(&object);
-        self.shared.lock().secrets.remove(&key);
-        self.shared.receivers_changed.notify_one();
+        if let Some(mut sources) = self.current() {
+            sources.secrets.remove(&key);
+            drop(sources);
+            self.shared.receivers_changed.notify_one();
+        }
     }
 
     fn relist_start(&mut self) {
@@ -342,8 +379,12 @@ impl WatchHandler<Secret> for SecretHandler {
         }
         // Report it once; the watch keeps trying, so a RoleBinding created
         // later (Kargo creates it right after the project) is picked up.
-        let denied = self.shared.lock().secret_namespaces.get(&self.namespace)
-            == Some(&NamespaceRead::Denied);
+        let denied = self
+            .shared
+            .lock()
+            .secret_namespaces
+            .get(&self.namespace)
+            .is_some_and(|state| state.read == NamespaceRead::Denied);
         if !denied {
             tracing::warn!(
                 namespace = %self.namespace,
