@@ -177,6 +177,9 @@ impl StatusPublisher {
         let table = self.table.load_full();
         let now = Time(k8s_openapi::jiff::Timestamp::now());
         let mut all_ok = true;
+        // Forget objects that are gone.
+        self.contention
+            .retain(|owner, _| table.owners().iter().any(|o| &o.owner == owner));
         for owner in table.owners() {
             let contention = self.contention.entry(owner.owner.clone()).or_default();
             let pending = owner
