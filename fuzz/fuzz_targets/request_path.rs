@@ -93,7 +93,7 @@ fn build_world() -> World {
         }
         None => SecretLookup::NotFound,
     };
-    let layout = UrlLayout::new("http://gateway.fuzz", BASE_PATH);
+    let layout = UrlLayout::new("http://gateway.fuzz", BASE_PATH).expect("valid layout");
     let owners = [
         (
             Owner {

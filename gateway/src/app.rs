@@ -71,6 +71,8 @@ impl Gateway {
     /// certificate fails the start before anything talks to Kubernetes.
     pub async fn start(config: Config, client: kube::Client) -> anyhow::Result<Self> {
         let registry = providers_linked::registry()?;
+        let layout = UrlLayout::new(&config.external_url, &config.base_path)
+            .context("--external-url and --base-path cannot give Kargo's receiver URLs")?;
         let metrics = Arc::new(Metrics::new());
         let readiness = Arc::new(Readiness::new(&WATCHES));
         let shared = Shared {
@@ -109,7 +111,6 @@ impl Gateway {
             },
         )?;
 
-        let layout = UrlLayout::new(&config.external_url, &config.base_path);
         let mut background = spawn_watches(&config, &client, &registry, &shared);
         background.push(tokio::spawn(
             TableBuilder {

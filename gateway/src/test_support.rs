@@ -56,7 +56,7 @@ pub fn team_a_receivers(spec: serde_json::Value) -> crate::receivers::table::Own
             registry: &registry,
             cluster_secrets_namespace: "kargo-system-resources",
             rate_limit: RateLimit::UNLIMITED,
-            layout: &UrlLayout::new("https://hooks.example.org", ""),
+            layout: &UrlLayout::new("https://hooks.example.org", "").expect("valid layout"),
         },
         &|ns, name| {
             store

@@ -201,7 +201,7 @@ fn receiver_table() -> anyhow::Result<Table> {
         let entries: Vec<WebhookReceiverConfig> = serde_json::from_value(
             json!([{"name": "harbor", "harbor": {"secretRef": {"name": "s"}}}]),
         )?;
-        let layout = UrlLayout::new("http://bench", "");
+        let layout = UrlLayout::new("http://bench", "").expect("valid layout");
         let start = Instant::now();
         let owners: Vec<OwnerReceivers> = (0..projects)
             .map(|i| {

@@ -179,12 +179,14 @@ async fn sample(bench: &Bench, projects: usize, run: usize) -> anyhow::Result<Sa
 async fn rotate(bench: &Bench, gateway: &Server, n: usize, run: usize) -> anyhow::Result<Duration> {
     let namespace = namespace(n);
     let value = secret(n, run);
-    let path = UrlLayout::new("http://unused", "").path(&PathInputs {
-        project: &namespace,
-        receiver_type: RECEIVER,
-        receiver_name: RECEIVER,
-        secret_values: &[value.as_bytes()],
-    });
+    let path = UrlLayout::new("http://unused", "")
+        .expect("valid layout")
+        .path(&PathInputs {
+            project: &namespace,
+            receiver_type: RECEIVER,
+            receiver_name: RECEIVER,
+            secret_values: &[value.as_bytes()],
+        });
     let url = gateway.url(path.as_str());
     let started = Instant::now();
     put_secret(

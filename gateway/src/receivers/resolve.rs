@@ -120,7 +120,7 @@ pub enum ReceiverProblem {
     UnknownProvider(String),
     /// The provider field has no `secretRef.name`.
     NoSecretRef,
-    /// The referenced Secret does not exist (or lacks the watched label).
+    /// The referenced Secret does not exist (or lacks the label of a configured selector).
     SecretNotFound {
         /// Namespace the Secret was looked up in.
         namespace: String,
@@ -188,7 +188,7 @@ impl fmt::Display for ReceiverProblem {
             Self::NoSecretRef => f.write_str("has no secretRef.name"),
             Self::SecretNotFound { namespace, name } => write!(
                 f,
-                "Secret {namespace}/{name} not found (it must exist and carry the label the gateway watches)"
+                "Secret {namespace}/{name} not found (it must exist, and match --secret-label-selector when one is set)"
             ),
             Self::SecretsNotYetRead { namespace } => {
                 write!(
@@ -386,7 +386,7 @@ pub(crate) mod tests {
                 &[("auth-header", "Bearer c")],
             ),
         ]);
-        let layout = UrlLayout::new("https://hooks.example.org", "");
+        let layout = UrlLayout::new("https://hooks.example.org", "").expect("valid layout");
         let context = ResolveContext {
             registry: &registry,
             cluster_secrets_namespace: "kargo-system-resources",
@@ -491,12 +491,14 @@ pub(crate) mod tests {
             serde_json::json!([{"name": "good", "harbor": {"secretRef": {"name": "harbor-secret"}}}]),
         );
         let receiver = results[0].state.as_ref().expect("live");
-        let expected = UrlLayout::new("https://hooks.example.org", "").path(&PathInputs {
-            project: "team-a",
-            receiver_type: "harbor",
-            receiver_name: "good",
-            secret_values: &[b"Bearer a"],
-        });
+        let expected = UrlLayout::new("https://hooks.example.org", "")
+            .expect("valid layout")
+            .path(&PathInputs {
+                project: "team-a",
+                receiver_type: "harbor",
+                receiver_name: "good",
+                secret_values: &[b"Bearer a"],
+            });
         assert_eq!(receiver.path, expected);
         let cluster = Owner {
             scope: Scope::Cluster,
@@ -508,12 +510,14 @@ pub(crate) mod tests {
             serde_json::json!([{"name": "c", "harbor": {"secretRef": {"name": "cluster-secret"}}}]),
         );
         let receiver = results[0].state.as_ref().expect("live");
-        let expected = UrlLayout::new("https://hooks.example.org", "").path(&PathInputs {
-            project: "",
-            receiver_type: "harbor",
-            receiver_name: "c",
-            secret_values: &[b"Bearer c"],
-        });
+        let expected = UrlLayout::new("https://hooks.example.org", "")
+            .expect("valid layout")
+            .path(&PathInputs {
+                project: "",
+                receiver_type: "harbor",
+                receiver_name: "c",
+                secret_values: &[b"Bearer c"],
+            });
         assert_eq!(
             receiver.path, expected,
             "a cluster receiver's project is empty"

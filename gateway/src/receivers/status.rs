@@ -126,7 +126,7 @@ mod tests {
     }
 
     fn layout() -> UrlLayout {
-        UrlLayout::new("https://hooks.example.org", "")
+        UrlLayout::new("https://hooks.example.org", "").expect("valid layout")
     }
 
     #[test]

@@ -48,6 +48,23 @@ pub struct PathInputs<'a> {
     pub secret_values: &'a [&'a [u8]],
 }
 
+/// Why an external URL or base path cannot give Kargo's URLs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidBaseUrl {
+    /// Not `scheme://host[:port][/path]`.
+    #[error("the external URL must be absolute, like https://hooks.example.org")]
+    NotAbsolute,
+    /// Kargo's URL would carry it; its path would not.
+    #[error("the external URL must have no query or fragment")]
+    QueryOrFragment,
+    /// Kargo publishes an escaped path that senders escape again.
+    #[error("the external URL and base path must not contain percent-escapes")]
+    PercentEscape,
+    /// Kargo would publish a path starting with `//`.
+    #[error("the external URL's path must not start with //")]
+    DoubleSlash,
+}
+
 /// How receiver paths and URLs are spelled: the external URL senders use
 /// and the base path under it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,20 +78,34 @@ pub struct UrlLayout {
 impl UrlLayout {
     /// A layout from the external URL (which may carry a path of its own,
     /// as Kargo's `EXTERNAL_WEBHOOK_SERVER_BASE_URL` does) and a base path
-    /// appended to it.
-    pub fn new(external_url: &str, base_path: &str) -> Self {
+    /// appended to it. Refuses the spellings for which Go's URL handling,
+    /// and so Kargo's published URL, would differ from a plain join: a
+    /// query or fragment, percent-escapes, a path starting with `//`.
+    pub fn new(external_url: &str, base_path: &str) -> Result<Self, InvalidBaseUrl> {
         let external_url = external_url.trim();
-        let after_scheme = external_url.find("://").map_or(0, |i| i + 3);
-        let (origin, url_path) = match external_url[after_scheme..].find(['/', '?', '#']) {
-            Some(i) => external_url.split_at(after_scheme + i),
-            None => (external_url, ""),
-        };
-        // A query or fragment has no place in a base URL; drop it.
-        let url_path = url_path.split(['?', '#']).next().unwrap_or_default();
-        Self {
-            origin: origin.to_owned(),
-            base_path: join_path(&[url_path, base_path.trim()]),
+        let base_path = base_path.trim();
+        let (scheme, rest) = external_url
+            .split_once("://")
+            .filter(|(scheme, rest)| !scheme.is_empty() && !rest.is_empty())
+            .ok_or(InvalidBaseUrl::NotAbsolute)?;
+        let (authority, url_path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if authority.is_empty() {
+            return Err(InvalidBaseUrl::NotAbsolute);
         }
+        if external_url.contains(['?', '#']) {
+            return Err(InvalidBaseUrl::QueryOrFragment);
+        }
+        if external_url.contains('%') || base_path.contains('%') {
+            return Err(InvalidBaseUrl::PercentEscape);
+        }
+        if url_path.starts_with("//") {
+            return Err(InvalidBaseUrl::DoubleSlash);
+        }
+        Ok(Self {
+            // Go writes the scheme in lowercase.
+            origin: format!("{}://{authority}", scheme.to_ascii_lowercase()),
+            base_path: join_path(&[url_path, base_path]),
+        })
     }
 
     /// The base path every computed receiver path starts with: `/` or
@@ -139,7 +170,7 @@ mod tests {
     /// webhook registered in Harbor or GitHub breaks.
     #[test]
     fn kargo_vectors() {
-        let root = UrlLayout::new("https://kargo.example.com", "");
+        let root = UrlLayout::new("https://kargo.example.com", "").expect("valid layout");
         assert_eq!(
             path(
                 &root,
@@ -184,13 +215,13 @@ mod tests {
             ("https://h", "/webhooks"),
             ("https://h", "/webhooks/"),
             ("https://h", "webhooks"),
-            ("https://h/", "//webhooks//"),
+            ("https://h/", "webhooks//"),
             ("https://h/webhooks", ""),
             ("https://h/webhooks/", ""),
             ("https://h/webhooks/", "/"),
             ("https://h", "/x/../webhooks/."),
         ] {
-            let layout = UrlLayout::new(external, base);
+            let layout = UrlLayout::new(external, base).expect("valid layout");
             assert_eq!(
                 path(
                     &layout,
@@ -203,14 +234,43 @@ mod tests {
                 "{external} + {base}"
             );
         }
-        let nested = UrlLayout::new("https://h/a", "b");
+        let nested = UrlLayout::new("https://h/a", "b").expect("valid layout");
         assert_eq!(nested.base_path(), "/a/b");
-        assert_eq!(UrlLayout::new("https://h", "").base_path(), "/");
+        assert_eq!(
+            UrlLayout::new("https://h", "")
+                .expect("valid layout")
+                .base_path(),
+            "/"
+        );
+    }
+
+    #[test]
+    fn spellings_that_go_would_rewrite_are_refused() {
+        for (external, base, error) in [
+            ("hooks.example.org", "", InvalidBaseUrl::NotAbsolute),
+            ("https://", "", InvalidBaseUrl::NotAbsolute),
+            ("https:///x", "", InvalidBaseUrl::NotAbsolute),
+            ("https://h/x?a=b", "", InvalidBaseUrl::QueryOrFragment),
+            ("https://h#x", "", InvalidBaseUrl::QueryOrFragment),
+            ("https://h/a%20b", "", InvalidBaseUrl::PercentEscape),
+            ("https://h", "/a%2Fb", InvalidBaseUrl::PercentEscape),
+            ("https://h//webhooks", "", InvalidBaseUrl::DoubleSlash),
+        ] {
+            assert_eq!(
+                UrlLayout::new(external, base),
+                Err(error),
+                "{external} {base}"
+            );
+        }
+        let layout = UrlLayout::new("HTTPS://Hooks.Example.org", "").expect("valid");
+        let path = ReceiverPath::published("/harbor/x");
+        assert_eq!(layout.url(&path), "https://Hooks.Example.org/harbor/x");
     }
 
     #[test]
     fn urls_are_the_origin_and_the_path() {
-        let layout = UrlLayout::new("https://hooks.example.org:8443/kargo/", "webhooks");
+        let layout = UrlLayout::new("https://hooks.example.org:8443/kargo/", "webhooks")
+            .expect("valid layout");
         let path = layout.path(&PathInputs {
             project: "p",
             receiver_type: "harbor",
@@ -222,7 +282,7 @@ mod tests {
             layout.url(&path),
             format!("https://hooks.example.org:8443{}", path.as_str())
         );
-        let bare = UrlLayout::new("http://localhost:8080", "");
+        let bare = UrlLayout::new("http://localhost:8080", "").expect("valid layout");
         assert_eq!(
             bare.url(&path),
             format!("http://localhost:8080{}", path.as_str())
@@ -231,7 +291,7 @@ mod tests {
 
     #[test]
     fn every_input_changes_the_path_and_debug_hides_it() {
-        let layout = UrlLayout::new("https://h", "");
+        let layout = UrlLayout::new("https://h", "").expect("valid layout");
         let base = path(&layout, "team-a", "harbor", "r", "s");
         for other in [
             path(&layout, "team-b", "harbor", "r", "s"),

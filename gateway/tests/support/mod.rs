@@ -213,7 +213,7 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
         json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor"}}}]),
     )
     .expect("entries");
-    let layout = UrlLayout::new("http://unused", options.base_path);
+    let layout = UrlLayout::new("http://unused", options.base_path).expect("valid layout");
     let results = resolve(
         &owner,
         &entries,
