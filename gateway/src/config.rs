@@ -75,13 +75,14 @@ pub struct Config {
     )]
     pub cluster_secrets_namespace: String,
 
-    /// Label selector of the receiver Secrets the gateway watches in each
-    /// project namespace (Kargo's docs label them this way); empty watches
-    /// every Secret there. A receiver's Secret must match it.
+    /// Label selector of the Secrets the gateway watches in each namespace
+    /// receivers read from. Empty (the default, as Kargo's own webhook
+    /// server reads a receiver's Secret by name, label or not): every Secret
+    /// there. A receiver's Secret must match it.
     #[arg(
         long,
         env = "KARGO_WEBHOOK_GATEWAY_SECRET_LABEL_SELECTOR",
-        default_value = "kargo.akuity.io/cred-type=generic"
+        default_value = ""
     )]
     pub secret_label_selector: String,
 

@@ -20,10 +20,9 @@ use common::install::{
 };
 use k8s_openapi::api::coordination::v1::Lease;
 use kargo_webhook_e2e::{
-    EXTERNAL_URL, REACTION, RunningGateway, deliver, eventually, fixture, nginx_project,
+    REACTION, RunningGateway, deliver, eventually, fixture, kargo_controller, nginx_project,
     project_status, put_project_config, put_secret, refresh_token, test_config,
 };
-use kargo_webhook_gateway::receivers::url::{PathInputs, UrlLayout};
 use kargo_webhook_testenv::ControlPlane;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::GroupVersionKind;
@@ -32,18 +31,11 @@ use serde_json::{Value, json};
 const AUTH: &str = "Bearer kargo-grant-secret";
 const CLUSTER_AUTH: &str = "Bearer kargo-grant-cluster-secret";
 
-/// Kargo's path of a Harbor receiver (the formula Kargo's controller
-/// publishes in status; this test runs no Kargo controller).
+/// Kargo's path of a Harbor receiver, as the e2e stand-in for Kargo's
+/// controller computes it (its own implementation of Kargo's formula, not
+/// the gateway's, so that a wrong formula in the gateway fails here).
 fn kargo_path(project: &str, receiver: &str, secret: &str) -> String {
-    UrlLayout::new(EXTERNAL_URL, "")
-        .path(&PathInputs {
-            project,
-            receiver_type: "harbor",
-            receiver_name: receiver,
-            secret_values: &[secret.as_bytes()],
-        })
-        .as_str()
-        .to_owned()
+    kargo_controller::receiver_path("", project, "harbor", receiver, secret.as_bytes())
 }
 
 /// The Events (events.k8s.io) about the ProjectConfig of `namespace`, as

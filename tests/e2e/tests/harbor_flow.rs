@@ -531,3 +531,42 @@ async fn two_quick_pushes_write_two_distinct_refresh_tokens() {
     // Kargo's own one-second timestamps would collide here.
     assert_ne!(first, second);
 }
+
+#[tokio::test]
+async fn a_secret_without_kargos_label_works_as_with_kargos_own_server() {
+    // Kargo's server reads a receiver's Secret by name, whatever its
+    // labels; so does the gateway by default.
+    let client = ControlPlane::shared().admin_client();
+    let gateway = RunningGateway::shared();
+    let namespace = ControlPlane::shared().fresh_namespace("unlabelled").await;
+    let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "plain", "namespace": namespace},
+        "stringData": {"auth-header": AUTH},
+    }))
+    .expect("secret");
+    Api::<k8s_openapi::api::core::v1::Secret>::namespaced(client.clone(), &namespace)
+        .create(&kube::api::PostParams::default(), &secret)
+        .await
+        .expect("create the Secret");
+    put_project_config(&client, &namespace, receivers("plain")).await;
+    create_warehouse(
+        &client,
+        &namespace,
+        "nginx",
+        json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
+    )
+    .await;
+    gateway.wait_indexed(&namespace, &["nginx"]).await;
+    let path = receiver_path(&client, &namespace, "harbor").await;
+    let (status, body) = deliver(
+        &gateway.url(&path),
+        Some(AUTH),
+        JSON,
+        fixture("push-simple.json"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(refresh_token(&client, &namespace, "nginx").await.is_some());
+}
