@@ -1,12 +1,13 @@
-//! Feeds arbitrary bytes through `Harbor.handle` with valid credentials.
+//! Feeds arbitrary bytes through both steps of the Harbor provider
+//! (authenticate, then parse) with valid credentials.
 //!
 //! Input layout: the first byte picks the `Content-Type` (see [`label`]), the
 //! rest is the body. For picks past the fixed list, the body's first line is
 //! sent as the `Content-Type` itself, so header values get fuzzed too.
 //!
 //! Besides "no panic", each verdict is checked: with valid credentials the
-//! provider may refresh, ignore, or refuse the body (400/415), never refuse
-//! the sender (401).
+//! head passes on its own (no body check owed), and the parser may refresh,
+//! ignore, or refuse the body (400/415).
 
 #![no_main]
 
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use kargo_webhook_harbor::{AUTH_HEADER_KEY, Harbor};
-use kargo_webhook_provider::{Credentials, Delivery, Outcome, Provider, ProviderError};
+use kargo_webhook_provider::{Credentials, Outcome, Provider, ProviderError, RequestHead};
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &[u8] = b"Basic ZnV6ejpmdXp6";
@@ -63,8 +64,14 @@ fuzz_target!(|data: &[u8]| {
         headers.push(("content-type", content_type));
     }
     let headers = Headers(&headers);
-    let delivery = Delivery::new("POST", &headers, body);
-    match Harbor.handle(&delivery, &CREDENTIALS) {
+    let authenticated = Harbor
+        .authenticate(RequestHead::new("POST", &headers), &CREDENTIALS)
+        .expect("the receiver's own Authorization authenticates");
+    assert!(!authenticated.checks_body(), "Harbor owes no body check");
+    let delivery = authenticated
+        .with_body(body)
+        .expect("no body check can refuse it");
+    match Harbor.parse(&delivery) {
         Ok(Outcome::Refresh(pushes)) => {
             for push in pushes {
                 assert!(!push.repository.as_str().is_empty());
@@ -73,9 +80,12 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Ok(Outcome::Ignored(reason)) => assert!(reason.contains("announces no new artifact")),
+        // The parse step can only refuse the body (its type says so); the
+        // reason must be one of the fixed texts, never input.
         Err(error) => assert!(matches!(
-            error,
-            ProviderError::MalformedBody(_) | ProviderError::UnsupportedContent(_)
+            (error, error.reason()),
+            (ProviderError::MalformedBody(_), "invalid request body")
+                | (ProviderError::UnsupportedContent(_), "unsupported content type")
         )),
     }
 });

@@ -43,8 +43,7 @@ use kargo_webhook_gateway::receivers::resolve::{
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
 use kargo_webhook_gateway::receivers::{Receiver, ReceiverTable, Scope, UrlLayout};
 use kargo_webhook_provider::{
-    Delivery, HeaderSource, Outcome, ProviderError, PushedRepository, RepoKey, RepoKind,
-    SecretValue,
+    HeaderSource, Outcome, PushedRepository, RepoKey, RepoKind, RequestHead, SecretValue,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -291,25 +290,25 @@ fuzz_target!(|data: &[u8]| {
         headers.push(("content-type", *content_type));
     }
     let headers = Headers(headers);
-    let delivery = Delivery::new("POST", &headers, body);
-    let verdict = receiver.provider.handle(&delivery, &receiver.credentials);
-    let pushes: Vec<PushedRepository> = match verdict {
-        Err(ProviderError::MissingCredentials(_) | ProviderError::WrongCredentials(_)) => {
+    // Authentication sees the head only; the body exists for the parse
+    // step alone, so an unauthenticated body cannot be read by the types.
+    let head = RequestHead::new("POST", &headers);
+    let authenticated = match receiver.provider.authenticate(head, &receiver.credentials) {
+        Err(_) => {
             assert!(!authentic, "the receiver's own secret was refused");
             return;
         }
-        Err(_) => {
-            assert!(authentic, "an unauthenticated body was read");
-            return;
+        Ok(authenticated) => {
+            assert!(authentic, "a head without the receiver's secret passed");
+            authenticated
         }
-        Ok(Outcome::Ignored(_)) => {
-            assert!(authentic, "an unauthenticated body was read");
-            return;
-        }
-        Ok(Outcome::Refresh(pushes)) => {
-            assert!(authentic, "unauthenticated input reached matching");
-            pushes
-        }
+    };
+    let delivery = authenticated
+        .with_body(body)
+        .expect("a header scheme owes no body check");
+    let pushes: Vec<PushedRepository> = match receiver.provider.parse(&delivery) {
+        Err(_) | Ok(Outcome::Ignored(_)) => return,
+        Ok(Outcome::Refresh(pushes)) => pushes,
     };
 
     // Matching, over the fixed Warehouses and two from the input.

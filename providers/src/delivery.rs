@@ -1,4 +1,8 @@
-//! The provider's view of one webhook request: what it may read, nothing more.
+//! The provider's view of one webhook request, in the two stages the
+//! contract has: the head alone ([`RequestHead`], all that the
+//! authentication step sees), then the head and the body of a request whose
+//! sender was authenticated ([`AuthenticatedDelivery`], all that the parse
+//! step sees).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -24,23 +28,18 @@ impl<const N: usize> HeaderSource for [(&str, &[u8]); N] {
     }
 }
 
-/// One webhook delivery as the gateway received it: the method, the headers
-/// and the whole body, already held within the body limit.
+/// A request as it stands before its body is read: the method and the
+/// headers. The authentication step sees this and nothing more.
 #[derive(Clone, Copy)]
-pub struct Delivery<'a> {
+pub struct RequestHead<'a> {
     method: &'a str,
     headers: &'a dyn HeaderSource,
-    body: &'a [u8],
 }
 
-impl<'a> Delivery<'a> {
-    /// A delivery view over the gateway's request parts.
-    pub fn new(method: &'a str, headers: &'a dyn HeaderSource, body: &'a [u8]) -> Self {
-        Self {
-            method,
-            headers,
-            body,
-        }
+impl<'a> RequestHead<'a> {
+    /// A view over the gateway's request parts.
+    pub fn new(method: &'a str, headers: &'a dyn HeaderSource) -> Self {
+        Self { method, headers }
     }
 
     /// The HTTP method, e.g. `POST`.
@@ -66,6 +65,55 @@ impl<'a> Delivery<'a> {
             Some(Cow::Borrowed(essence))
         }
     }
+}
+
+/// Deliberately shows no header: headers carry credentials.
+impl fmt::Debug for RequestHead<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestHead")
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One delivery whose sender was authenticated, with its whole body held
+/// within the body limit: what the parse step sees.
+///
+/// Only [`Authenticated::with_body`](crate::Authenticated::with_body) makes
+/// one, so a parser can never be handed a request that did not pass its
+/// provider's authentication.
+#[derive(Clone, Copy)]
+pub struct AuthenticatedDelivery<'a> {
+    head: RequestHead<'a>,
+    body: &'a [u8],
+}
+
+impl<'a> AuthenticatedDelivery<'a> {
+    /// Joins an authenticated head and its body; the SDK's authentication
+    /// path is the only caller.
+    pub(crate) fn new(head: RequestHead<'a>, body: &'a [u8]) -> Self {
+        Self { head, body }
+    }
+
+    /// The request's head.
+    pub fn head(&self) -> RequestHead<'a> {
+        self.head
+    }
+
+    /// The HTTP method, e.g. `POST`.
+    pub fn method(&self) -> &'a str {
+        self.head.method()
+    }
+
+    /// The value of header `name`, if present.
+    pub fn header(&self, name: &str) -> Option<&'a [u8]> {
+        self.head.header(name)
+    }
+
+    /// See [`RequestHead::media_type`].
+    pub fn media_type(&self) -> Option<Cow<'a, str>> {
+        self.head.media_type()
+    }
 
     /// The body bytes.
     pub fn body(&self) -> &'a [u8] {
@@ -74,10 +122,10 @@ impl<'a> Delivery<'a> {
 }
 
 /// Deliberately shows neither headers nor body: both may carry secrets.
-impl fmt::Debug for Delivery<'_> {
+impl fmt::Debug for AuthenticatedDelivery<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Delivery")
-            .field("method", &self.method)
+        f.debug_struct("AuthenticatedDelivery")
+            .field("method", &self.head.method)
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()
     }
@@ -90,12 +138,10 @@ mod tests {
     #[test]
     fn headers_are_case_insensitive() {
         let headers = [("Content-Type", &b"application/json"[..])];
-        let delivery = Delivery::new("POST", &headers, b"{}");
-        assert_eq!(
-            delivery.header("content-type"),
-            Some(&b"application/json"[..])
-        );
-        assert_eq!(delivery.header("authorization"), None);
+        let head = RequestHead::new("POST", &headers);
+        assert_eq!(head.header("content-type"), Some(&b"application/json"[..]));
+        assert_eq!(head.header("authorization"), None);
+        assert_eq!(head.method(), "POST");
     }
 
     #[test]
@@ -104,20 +150,24 @@ mod tests {
             "content-type",
             &b" Application/CloudEvents+JSON ; charset=utf-8"[..],
         )];
-        let delivery = Delivery::new("POST", &headers, b"");
+        let head = RequestHead::new("POST", &headers);
         assert_eq!(
-            delivery.media_type().as_deref(),
+            head.media_type().as_deref(),
             Some("application/cloudevents+json")
         );
         let empty = [("content-type", &b" ; x=y"[..])];
-        assert_eq!(Delivery::new("POST", &empty, b"").media_type(), None);
+        assert_eq!(RequestHead::new("POST", &empty).media_type(), None);
     }
 
     #[test]
     fn debug_shows_no_header_or_body() {
         let headers = [("authorization", &b"top-secret"[..])];
-        let printed = format!("{:?}", Delivery::new("POST", &headers, b"body-secret"));
+        let head = RequestHead::new("POST", &headers);
+        assert!(!format!("{head:?}").contains("top-secret"));
+        let delivery = AuthenticatedDelivery::new(head, b"body-secret");
+        let printed = format!("{delivery:?}");
         assert!(!printed.contains("top-secret"));
         assert!(!printed.contains("body-secret"));
+        assert!(printed.contains("body_len: 11"));
     }
 }

@@ -1,12 +1,18 @@
 //! The provider SDK of the Kargo webhook gateway.
 //!
-//! A provider turns one webhook delivery (method, headers, body) and the
-//! credentials of the receiver it was sent to into a verdict: refresh these
-//! repositories, ignore this event, or refuse the request. Providers know
-//! nothing of Kubernetes or of the HTTP server; the gateway does the rest.
+//! A provider turns one webhook delivery and the credentials of the
+//! receiver it was sent to into a verdict: refresh these repositories,
+//! ignore this event, or refuse the request. It does so in two steps that
+//! the types keep apart: authentication, from the request's head alone
+//! (plus the body for senders that sign it), yields an [`Authenticated`]
+//! proof that only this crate can make; parsing takes only the
+//! [`AuthenticatedDelivery`] that the proof and the body make together.
+//! Providers know nothing of Kubernetes or of the HTTP server; the gateway
+//! does the rest.
 //!
 //! See `docs/providers.md` for how to write one.
 
+pub mod authentication;
 pub mod delivery;
 pub mod outcome;
 pub mod provider;
@@ -14,13 +20,17 @@ pub mod reference;
 pub mod registry;
 pub mod secret;
 
-pub use delivery::{Delivery, HeaderSource};
-pub use outcome::{Outcome, ProviderError, PushedRepository, RefreshBuilder};
-pub use provider::Provider;
+pub use authentication::{
+    Authenticated, HeaderScheme, SignatureScheme, Unauthenticated, VerifyBody,
+};
+pub use delivery::{AuthenticatedDelivery, HeaderSource, RequestHead};
+pub use outcome::{Outcome, ProviderError, PushedRepository, RefreshBuilder, Refusal};
+pub use provider::{Provider, deliver};
 pub use reference::{ReferenceError, RepoKey, RepoKind};
 pub use registry::{DuplicateProvider, Registration, Registry};
 pub use secret::{
-    Credentials, HeaderSecret, MissingSecretKey, SecretKeySpec, SecretUsage, SecretValue,
+    Credentials, HeaderSecret, SecretKeyError, SecretKeySpec, SecretUsage, SecretValue,
+    UnusableValue,
 };
 
 #[doc(hidden)]

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::authentication::Unauthenticated;
 use crate::reference::RepoKey;
 
 /// One repository a delivery announces new content for.
@@ -122,16 +123,11 @@ impl RefreshBuilder {
     }
 }
 
-/// Why a provider refused a delivery. Each variant maps to one HTTP status,
-/// and every reason is fixed text: a refusal never echoes a header or body.
+/// Why a provider's parse step refused an authenticated delivery. Each
+/// variant maps to one HTTP status, and every reason is fixed text: a
+/// refusal never echoes a header or body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
-    /// The request carries no credentials at all (401).
-    #[error("{0}")]
-    MissingCredentials(&'static str),
-    /// The request's credentials do not match the receiver's Secret (401).
-    #[error("{0}")]
-    WrongCredentials(&'static str),
     /// The body is not a well-formed event of this provider (400).
     #[error("{0}")]
     MalformedBody(&'static str),
@@ -144,7 +140,6 @@ impl ProviderError {
     /// The HTTP status code the gateway answers with.
     pub fn status(&self) -> u16 {
         match self {
-            Self::MissingCredentials(_) | Self::WrongCredentials(_) => 401,
             Self::MalformedBody(_) => 400,
             Self::UnsupportedContent(_) => 415,
         }
@@ -153,20 +148,53 @@ impl ProviderError {
     /// The one-line reason sent to the caller.
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::MissingCredentials(r)
-            | Self::WrongCredentials(r)
-            | Self::MalformedBody(r)
-            | Self::UnsupportedContent(r) => r,
+            Self::MalformedBody(r) | Self::UnsupportedContent(r) => r,
         }
     }
 
     /// A short, stable label for metrics and logs.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::MissingCredentials(_) => "missing_credentials",
-            Self::WrongCredentials(_) => "wrong_credentials",
             Self::MalformedBody(_) => "malformed_body",
             Self::UnsupportedContent(_) => "unsupported_content",
+        }
+    }
+}
+
+/// Either step's refusal, for callers that run both at once
+/// ([`deliver`](crate::deliver)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The authentication step refused the sender (401).
+    #[error(transparent)]
+    Unauthenticated(#[from] Unauthenticated),
+    /// The parse step refused the body (400, 415).
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
+
+impl Refusal {
+    /// The HTTP status code the gateway answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated(refusal) => refusal.status(),
+            Self::Provider(refusal) => refusal.status(),
+        }
+    }
+
+    /// The one-line reason sent to the caller.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(refusal) => refusal.reason(),
+            Self::Provider(refusal) => refusal.reason(),
+        }
+    }
+
+    /// A short, stable label for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(refusal) => refusal.kind(),
+            Self::Provider(refusal) => refusal.kind(),
         }
     }
 }
@@ -179,14 +207,6 @@ mod tests {
     #[test]
     fn errors_map_to_one_status_each() {
         assert_eq!(
-            ProviderError::MissingCredentials("missing authorization").status(),
-            401
-        );
-        assert_eq!(
-            ProviderError::WrongCredentials("unauthorized").status(),
-            401
-        );
-        assert_eq!(
             ProviderError::MalformedBody("invalid request body").status(),
             400
         );
@@ -195,8 +215,20 @@ mod tests {
             415
         );
         assert_eq!(
-            ProviderError::WrongCredentials("unauthorized").reason(),
-            "unauthorized"
+            ProviderError::MalformedBody("invalid request body").reason(),
+            "invalid request body"
+        );
+        let refused = Refusal::from(Unauthenticated::WrongCredentials("unauthorized"));
+        assert_eq!(
+            (refused.status(), refused.reason(), refused.kind()),
+            (401, "unauthorized", "wrong_credentials")
+        );
+        let refused = Refusal::from(ProviderError::UnsupportedContent(
+            "unsupported content type",
+        ));
+        assert_eq!(
+            (refused.status(), refused.kind()),
+            (415, "unsupported_content")
         );
     }
 

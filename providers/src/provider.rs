@@ -1,15 +1,25 @@
-//! The contract every webhook provider implements.
+//! The contract every webhook provider implements: two steps, kept apart by
+//! their types.
 
-use crate::delivery::Delivery;
-use crate::outcome::{Outcome, ProviderError};
+use crate::authentication::{Authenticated, Unauthenticated};
+use crate::delivery::{AuthenticatedDelivery, RequestHead};
+use crate::outcome::{Outcome, ProviderError, Refusal};
 use crate::secret::{Credentials, SecretKeySpec};
 
 /// One kind of webhook (Harbor, GitHub, ...).
 ///
-/// A provider is stateless: the gateway hands it each delivery together with
-/// the credentials of the receiver the request was routed to. It must
-/// authenticate before it parses, so that an unauthenticated body is never
-/// read, and it must not panic on any input.
+/// A provider is stateless. The gateway drives it in two steps:
+///
+/// 1. [`authenticate`](Provider::authenticate) sees the request's head (no
+///    body) and the credentials of the receiver the request was routed to,
+///    and proves the sender with one of the SDK's schemes (see
+///    [`crate::authentication`]). A refusal here costs the gateway no body
+///    read.
+/// 2. The gateway reads the body within its limits and joins it to the
+///    proof ([`Authenticated::with_body`], which also checks a body
+///    signature); only then does [`parse`](Provider::parse) see it.
+///
+/// Neither step may panic on any input.
 pub trait Provider: Send + Sync + 'static {
     /// The provider's key in `ProjectConfig.spec.webhookReceivers[]`, e.g.
     /// `harbor`. Also the provider segment of the receiver URL.
@@ -24,10 +34,29 @@ pub trait Provider: Send + Sync + 'static {
         None
     }
 
-    /// Authenticates, then parses one delivery.
-    fn handle(
+    /// Step 1: who sent this? Decided from the head and the receiver's
+    /// credentials, through [`HeaderScheme`](crate::HeaderScheme),
+    /// [`SignatureScheme`](crate::SignatureScheme) or
+    /// [`Authenticated::by_receiver_url`].
+    fn authenticate<'a>(
         &self,
-        delivery: &Delivery<'_>,
-        credentials: &Credentials,
-    ) -> Result<Outcome, ProviderError>;
+        head: RequestHead<'a>,
+        credentials: &'a Credentials,
+    ) -> Result<Authenticated<'a>, Unauthenticated>;
+
+    /// Step 2: what does this authenticated delivery announce?
+    fn parse(&self, delivery: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError>;
+}
+
+/// Runs both steps on a request whose body is already at hand: for tests,
+/// fuzzing and tools. The gateway runs the steps itself, so that it reads
+/// the body only once the head has passed.
+pub fn deliver(
+    provider: &dyn Provider,
+    head: RequestHead<'_>,
+    credentials: &Credentials,
+    body: &[u8],
+) -> Result<Outcome, Refusal> {
+    let delivery = provider.authenticate(head, credentials)?.with_body(body)?;
+    Ok(provider.parse(&delivery)?)
 }

@@ -41,7 +41,10 @@ inventory::collect!(Registration);
 /// type implementing [`Provider`], usually a unit struct:
 ///
 /// ```
-/// use kargo_webhook_provider::{Credentials, Delivery, Outcome, Provider, ProviderError, SecretKeySpec};
+/// use kargo_webhook_provider::{
+///     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,
+///     RequestHead, SecretKeySpec, Unauthenticated,
+/// };
 ///
 /// pub struct Example;
 ///
@@ -52,7 +55,14 @@ inventory::collect!(Registration);
 ///     fn secret_keys(&self) -> &'static [SecretKeySpec] {
 ///         &[]
 ///     }
-///     fn handle(&self, _: &Delivery<'_>, _: &Credentials) -> Result<Outcome, ProviderError> {
+///     fn authenticate<'a>(
+///         &self,
+///         head: RequestHead<'a>,
+///         _: &'a Credentials,
+///     ) -> Result<Authenticated<'a>, Unauthenticated> {
+///         Ok(Authenticated::by_receiver_url(head))
+///     }
+///     fn parse(&self, _: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
 ///         Ok(Outcome::Ignored("an example announces nothing".into()))
 ///     }
 /// }
@@ -125,7 +135,10 @@ impl fmt::Debug for Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Credentials, Delivery, Outcome, ProviderError, SecretKeySpec};
+    use crate::{
+        Authenticated, AuthenticatedDelivery, Credentials, Outcome, ProviderError, RequestHead,
+        SecretKeySpec, Unauthenticated,
+    };
 
     struct Named(&'static str);
 
@@ -136,7 +149,14 @@ mod tests {
         fn secret_keys(&self) -> &'static [SecretKeySpec] {
             &[]
         }
-        fn handle(&self, _: &Delivery<'_>, _: &Credentials) -> Result<Outcome, ProviderError> {
+        fn authenticate<'a>(
+            &self,
+            head: RequestHead<'a>,
+            _: &'a Credentials,
+        ) -> Result<Authenticated<'a>, Unauthenticated> {
+            Ok(Authenticated::by_receiver_url(head))
+        }
+        fn parse(&self, _: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
             Ok(Outcome::Ignored("test".into()))
         }
     }

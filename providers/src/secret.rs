@@ -98,12 +98,80 @@ pub struct SecretKeySpec {
     pub usage: SecretUsage,
 }
 
-/// A Secret key the provider needs but the Secret does not have.
+/// Why a Secret value can never authenticate a sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnusableValue {
+    /// The value is empty: it would authenticate nobody (or, in a careless
+    /// compare, an empty header).
+    Empty,
+    /// A header value starts or ends with whitespace (a space, a tab, or
+    /// the newline `kubectl create secret --from-file` keeps). HTTP strips
+    /// whitespace around header values, so no sender can present it.
+    SurroundingWhitespace,
+    /// A header value holds a control character (a line break inside, a
+    /// NUL, ...), which no HTTP client sends in a header.
+    ControlCharacter,
+}
+
+impl UnusableValue {
+    /// Checks a value a sender must present verbatim in a header.
+    pub fn of_header_value(value: &[u8]) -> Option<Self> {
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        match (value.first(), value.last()) {
+            (None, _) | (_, None) => Some(Self::Empty),
+            (Some(first), Some(last)) if is_space(first) || is_space(last) => {
+                Some(Self::SurroundingWhitespace)
+            }
+            _ if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) => {
+                Some(Self::ControlCharacter)
+            }
+            _ => None,
+        }
+    }
+
+    /// Checks a value as `usage` needs it.
+    pub fn of(usage: SecretUsage, value: &[u8]) -> Option<Self> {
+        if value.is_empty() {
+            return Some(Self::Empty);
+        }
+        match usage {
+            SecretUsage::HeaderMatch => Self::of_header_value(value),
+            // Any non-empty byte string is a usable key.
+            SecretUsage::SigningKey => None,
+        }
+    }
+}
+
+impl fmt::Display for UnusableValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "is empty",
+            Self::SurroundingWhitespace => {
+                "starts or ends with whitespace (often a trailing newline from \
+                 `kubectl create secret --from-file`), which HTTP strips from a header"
+            }
+            Self::ControlCharacter => "holds a control character no header can carry",
+        })
+    }
+}
+
+/// A Secret key the provider needs is missing, or its value cannot work.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Secret has no key {key:?}")]
-pub struct MissingSecretKey {
-    /// The missing key.
-    pub key: &'static str,
+pub enum SecretKeyError {
+    /// The Secret does not have the key.
+    #[error("Secret has no key {key:?}")]
+    Missing {
+        /// The missing key.
+        key: &'static str,
+    },
+    /// The key's value can never authenticate a sender.
+    #[error("the value of Secret key {key:?} {problem}")]
+    Unusable {
+        /// The key.
+        key: &'static str,
+        /// What is wrong with its value (never the value itself).
+        problem: UnusableValue,
+    },
 }
 
 #[derive(Clone)]
@@ -121,11 +189,13 @@ pub struct Credentials {
 
 impl Credentials {
     /// Prepares the keys a provider declares from a Secret's data. Keys the
-    /// provider does not declare are not kept.
+    /// provider does not declare are not kept. A value that cannot work (see
+    /// [`UnusableValue`]) is refused, so that a receiver is never set up to
+    /// refuse every sender, or to accept an empty header.
     pub fn from_secret_data(
         specs: &[SecretKeySpec],
         data: &BTreeMap<String, Vec<u8>>,
-    ) -> Result<Self, MissingSecretKey> {
+    ) -> Result<Self, SecretKeyError> {
         Self::from_lookup(specs, |key| data.get(key).map(Vec::as_slice))
     }
 
@@ -134,10 +204,16 @@ impl Credentials {
     pub fn from_lookup<'a>(
         specs: &[SecretKeySpec],
         lookup: impl Fn(&str) -> Option<&'a [u8]>,
-    ) -> Result<Self, MissingSecretKey> {
+    ) -> Result<Self, SecretKeyError> {
         let mut entries = BTreeMap::new();
         for spec in specs {
-            let value = lookup(spec.key).ok_or(MissingSecretKey { key: spec.key })?;
+            let value = lookup(spec.key).ok_or(SecretKeyError::Missing { key: spec.key })?;
+            if let Some(problem) = UnusableValue::of(spec.usage, value) {
+                return Err(SecretKeyError::Unusable {
+                    key: spec.key,
+                    problem,
+                });
+            }
             let credential = match spec.usage {
                 SecretUsage::HeaderMatch => Credential::Header(HeaderSecret::from_value(value)),
                 SecretUsage::SigningKey => Credential::Key(SecretValue::new(value.to_vec())),
@@ -246,7 +322,67 @@ mod tests {
     fn missing_key_is_named() {
         let err = Credentials::from_secret_data(&[AUTH], &data(&[("token", b"a")]))
             .expect_err("key missing");
-        assert_eq!(err, MissingSecretKey { key: "auth-header" });
+        assert_eq!(err, SecretKeyError::Missing { key: "auth-header" });
         assert_eq!(err.to_string(), "Secret has no key \"auth-header\"");
+    }
+
+    #[test]
+    fn header_values_no_sender_can_present_are_refused() {
+        for (value, problem) in [
+            (&b""[..], UnusableValue::Empty),
+            (b"Bearer s3cret\n", UnusableValue::SurroundingWhitespace),
+            (b"Bearer s3cret\r\n", UnusableValue::SurroundingWhitespace),
+            (b" Bearer s3cret", UnusableValue::SurroundingWhitespace),
+            (b"\tBearer s3cret", UnusableValue::SurroundingWhitespace),
+            (b"Bearer s3cret ", UnusableValue::SurroundingWhitespace),
+            (b"\n", UnusableValue::SurroundingWhitespace),
+            (b"Bearer\ns3cret", UnusableValue::ControlCharacter),
+            (b"Bearer s3cret\0x", UnusableValue::ControlCharacter),
+            (b"Bearer s3cret\x7fx", UnusableValue::ControlCharacter),
+        ] {
+            let err = Credentials::from_secret_data(&[AUTH], &data(&[("auth-header", value)]))
+                .expect_err("unusable");
+            assert_eq!(
+                err,
+                SecretKeyError::Unusable {
+                    key: "auth-header",
+                    problem
+                },
+                "{value:?}"
+            );
+            assert!(err.to_string().contains("\"auth-header\""), "{err}");
+        }
+        // Inner spaces and tabs, and bytes beyond ASCII, are header text.
+        for value in [&b"Bearer s3cret"[..], b"a\tb", b"Basic \xc3\xa9t\xc3\xa9"] {
+            assert!(
+                Credentials::from_secret_data(&[AUTH], &data(&[("auth-header", value)])).is_ok(),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn signing_keys_only_need_to_be_non_empty() {
+        let signing = SecretKeySpec {
+            key: "secret",
+            usage: SecretUsage::SigningKey,
+        };
+        assert!(Credentials::from_secret_data(&[signing], &data(&[("secret", b" k\n")])).is_ok());
+        assert_eq!(
+            Credentials::from_secret_data(&[signing], &data(&[("secret", b"")])).err(),
+            Some(SecretKeyError::Unusable {
+                key: "secret",
+                problem: UnusableValue::Empty
+            })
+        );
+    }
+
+    #[test]
+    fn problems_never_print_the_value() {
+        let err =
+            Credentials::from_secret_data(&[AUTH], &data(&[("auth-header", b"Bearer hunter2\n")]))
+                .expect_err("unusable");
+        assert!(!err.to_string().contains("hunter2"));
+        assert!(!format!("{err:?}").contains("hunter2"));
     }
 }

@@ -19,7 +19,8 @@ mod push;
 mod text;
 
 use kargo_webhook_provider::{
-    Credentials, Delivery, Outcome, Provider, ProviderError, SecretKeySpec, SecretUsage,
+    Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,
+    RequestHead, SecretKeySpec, SecretUsage, Unauthenticated,
 };
 
 pub use auth::AUTH_HEADER_KEY;
@@ -54,14 +55,17 @@ impl Provider for Harbor {
         SECRET_KEYS
     }
 
-    fn handle(
+    /// From `Authorization` alone: a wrong sender is refused before one
+    /// byte of its body is read.
+    fn authenticate<'a>(
         &self,
-        delivery: &Delivery<'_>,
-        credentials: &Credentials,
-    ) -> Result<Outcome, ProviderError> {
-        // Nothing of the body is read before the sender is known.
-        auth::authenticate(delivery, credentials)?;
+        head: RequestHead<'a>,
+        credentials: &'a Credentials,
+    ) -> Result<Authenticated<'a>, Unauthenticated> {
+        auth::SCHEME.authenticate(head, credentials)
+    }
 
+    fn parse(&self, delivery: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
         let label = ContentLabel::of(delivery.media_type().as_deref());
         let refusal = match label {
             ContentLabel::Foreign => UNSUPPORTED_CONTENT,

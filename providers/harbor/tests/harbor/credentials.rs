@@ -1,7 +1,10 @@
 //! Authentication: `Authorization` must equal the Secret's `auth-header`
 //! byte for byte, and is checked before the body is read.
 
-use kargo_webhook_provider::{Credentials, Outcome};
+use std::collections::BTreeMap;
+
+use kargo_webhook_harbor::{AUTH_HEADER_KEY, Harbor};
+use kargo_webhook_provider::{Credentials, Outcome, Provider, SecretKeyError, Unauthenticated};
 
 use crate::support::*;
 
@@ -12,7 +15,7 @@ fn push() -> &'static [u8] {
 fn with_authorization(
     value: &[u8],
     secret: &[u8],
-) -> Result<Outcome, kargo_webhook_provider::ProviderError> {
+) -> Result<Outcome, kargo_webhook_provider::Refusal> {
     let headers = [
         ("Authorization", value),
         ("Content-Type", &b"application/json"[..]),
@@ -84,11 +87,31 @@ fn any_difference_is_unauthorized() {
     }
 }
 
+/// A Secret whose `auth-header` no sender can present makes no
+/// credentials at all (the gateway reports the receiver not ready), so
+/// nothing is ever set up to accept an empty header or to refuse everyone.
 #[test]
-fn an_empty_secret_authenticates_nothing() {
-    assert_eq!(with_authorization(b"", b""), Err(MISSING_AUTH));
-    assert_eq!(with_authorization(b" ", b""), Err(WRONG_AUTH));
-    assert_eq!(with_authorization(SECRET, b""), Err(WRONG_AUTH));
+fn secrets_no_sender_can_match_make_no_credentials() {
+    for value in [
+        &b""[..],
+        b"Basic cm9ib3QkY2k6czNjcmV0\n",
+        b" Basic cm9ib3QkY2k6czNjcmV0",
+        b"Basic cm9ib3QkY2k6czNjcmV0 ",
+    ] {
+        let data = BTreeMap::from([(AUTH_HEADER_KEY.to_owned(), value.to_vec())]);
+        let error = Credentials::from_secret_data(Harbor.secret_keys(), &data)
+            .expect_err("an unusable auth-header");
+        assert!(
+            matches!(
+                error,
+                SecretKeyError::Unusable {
+                    key: "auth-header",
+                    ..
+                }
+            ),
+            "{value:?}: {error:?}"
+        );
+    }
 }
 
 #[test]
@@ -100,6 +123,29 @@ fn credentials_without_the_key_authenticate_nothing() {
     assert_eq!(
         handle_with(&headers, push(), &Credentials::default()),
         Err(WRONG_AUTH)
+    );
+}
+
+/// Harbor's authentication is decided by the head alone: the gateway reads
+/// no body for a wrong or missing header, and the right one owes no body
+/// check.
+#[test]
+fn the_head_alone_decides() {
+    let json = ("Content-Type", &b"application/json"[..]);
+    assert_eq!(
+        authenticate_with(&[("Authorization", SECRET), json], &credentials(SECRET)),
+        Ok(false)
+    );
+    assert_eq!(
+        authenticate_with(
+            &[("Authorization", &b"nope"[..]), json],
+            &credentials(SECRET)
+        ),
+        Err(Unauthenticated::WrongCredentials("unauthorized"))
+    );
+    assert_eq!(
+        authenticate_with(&[json], &credentials(SECRET)),
+        Err(Unauthenticated::MissingCredentials("missing authorization"))
     );
 }
 

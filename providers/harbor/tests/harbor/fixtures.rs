@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use kargo_webhook_provider::{Outcome, ProviderError};
+use kargo_webhook_provider::{Outcome, Refusal};
 
 use crate::support::*;
 
@@ -11,7 +11,7 @@ const NO_RESOURCES: &str = "a push without resources announces no new artifact";
 enum Expected {
     Refresh(Refreshed),
     Ignored(&'static str),
-    Refused(ProviderError),
+    Refused(Refusal),
 }
 
 struct Fixture {

@@ -1,5 +1,6 @@
 //! Behaviour of the Harbor provider as the gateway drives it: through
-//! `Provider::handle`, with real `Credentials` built from Secret data.
+//! both steps of `Provider` (authenticate, then parse), with real
+//! `Credentials` built from Secret data.
 
 mod credentials;
 mod fixtures;

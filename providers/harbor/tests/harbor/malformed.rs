@@ -1,7 +1,7 @@
 //! Bodies that are not Harbor events: refused with fixed text, never
 //! echoed, never a panic.
 
-use kargo_webhook_provider::{Outcome, ProviderError};
+use kargo_webhook_provider::{Outcome, ProviderError, Refusal};
 
 use crate::support::*;
 
@@ -146,7 +146,10 @@ fn deep_nesting_is_refused_not_a_crash() {
         for content_type in [JSON, CLOUDEVENTS, None] {
             let result = deliver(content_type, body.as_bytes());
             assert!(
-                matches!(result, Err(ProviderError::MalformedBody(_))),
+                matches!(
+                    result,
+                    Err(Refusal::Provider(ProviderError::MalformedBody(_)))
+                ),
                 "{content_type:?}: {result:?}"
             );
         }

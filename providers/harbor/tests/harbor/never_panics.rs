@@ -1,7 +1,7 @@
 //! No input panics: an authenticated delivery always gets a verdict, and a
 //! refusal is always a body problem (400 or 415), never a credentials one.
 
-use kargo_webhook_provider::{Outcome, ProviderError};
+use kargo_webhook_provider::{Outcome, Refusal};
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -28,7 +28,7 @@ const SEEDS: [&[u8]; 7] = [
 ];
 
 /// The verdict is one of the outcomes an authenticated delivery may get.
-fn assert_verdict(result: &Result<Outcome, ProviderError>) {
+fn assert_verdict(result: &Result<Outcome, Refusal>) {
     match result {
         Ok(Outcome::Refresh(pushes)) => {
             for push in pushes {

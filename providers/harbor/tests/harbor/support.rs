@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use kargo_webhook_harbor::{AUTH_HEADER_KEY, Harbor};
 use kargo_webhook_provider::{
-    Credentials, Delivery, HeaderSource, Outcome, Provider, ProviderError,
+    Credentials, HeaderSource, Outcome, Provider, ProviderError, Refusal, RequestHead,
+    Unauthenticated, deliver as deliver_to,
 };
 
 /// The bytes of one file of `tests/fixtures/harbor/` at the repository root.
@@ -25,11 +26,15 @@ pub const SECRET: &[u8] = b"Basic cm9ib3QkY2k6czNjcmV0";
 pub const JSON: Option<&str> = Some("application/json");
 pub const CLOUDEVENTS: Option<&str> = Some("application/cloudevents+json");
 
-pub const INVALID_BODY: ProviderError = ProviderError::MalformedBody("invalid request body");
-pub const UNSUPPORTED: ProviderError =
-    ProviderError::UnsupportedContent("unsupported content type");
-pub const MISSING_AUTH: ProviderError = ProviderError::MissingCredentials("missing authorization");
-pub const WRONG_AUTH: ProviderError = ProviderError::WrongCredentials("unauthorized");
+pub const INVALID_BODY: Refusal =
+    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
+pub const UNSUPPORTED: Refusal = Refusal::Provider(ProviderError::UnsupportedContent(
+    "unsupported content type",
+));
+pub const MISSING_AUTH: Refusal =
+    Refusal::Unauthenticated(Unauthenticated::MissingCredentials("missing authorization"));
+pub const WRONG_AUTH: Refusal =
+    Refusal::Unauthenticated(Unauthenticated::WrongCredentials("unauthorized"));
 
 /// Credentials as the gateway prepares them from a Secret whose
 /// `auth-header` is `secret`.
@@ -47,18 +52,36 @@ impl HeaderSource for Headers<'_> {
     }
 }
 
-/// Hands one delivery with exactly these headers to the provider.
+/// Hands one delivery with exactly these headers to the provider, through
+/// both steps as the gateway runs them.
 pub fn handle_with(
     headers: &[(&str, &[u8])],
     body: &[u8],
     credentials: &Credentials,
-) -> Result<Outcome, ProviderError> {
+) -> Result<Outcome, Refusal> {
     let headers = Headers(headers);
-    Harbor.handle(&Delivery::new("POST", &headers, body), credentials)
+    deliver_to(
+        &Harbor,
+        RequestHead::new("POST", &headers),
+        credentials,
+        body,
+    )
+}
+
+/// The authentication step alone, on a head with exactly these headers:
+/// `Ok(checks_body)` or the refusal.
+pub fn authenticate_with(
+    headers: &[(&str, &[u8])],
+    credentials: &Credentials,
+) -> Result<bool, Unauthenticated> {
+    let headers = Headers(headers);
+    Harbor
+        .authenticate(RequestHead::new("POST", &headers), credentials)
+        .map(|authenticated| authenticated.checks_body())
 }
 
 /// An authenticated delivery with the given `Content-Type` (none if `None`).
-pub fn deliver(content_type: Option<&str>, body: &[u8]) -> Result<Outcome, ProviderError> {
+pub fn deliver(content_type: Option<&str>, body: &[u8]) -> Result<Outcome, Refusal> {
     let mut headers: Vec<(&str, &[u8])> = vec![("Authorization", SECRET)];
     if let Some(content_type) = content_type {
         headers.push(("Content-Type", content_type.as_bytes()));
@@ -70,7 +93,7 @@ pub fn deliver(content_type: Option<&str>, body: &[u8]) -> Result<Outcome, Provi
 pub type Refreshed = Vec<(String, Vec<String>, Vec<String>)>;
 
 /// The repositories of a refresh outcome; panics on anything else.
-pub fn refreshed(result: Result<Outcome, ProviderError>) -> Refreshed {
+pub fn refreshed(result: Result<Outcome, Refusal>) -> Refreshed {
     match result {
         Ok(Outcome::Refresh(pushes)) => pushes
             .into_iter()
