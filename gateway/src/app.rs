@@ -15,13 +15,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::http::body_budget::BodyBudget;
 use crate::http::{admin, server, webhook};
 use crate::index::SharedIndex;
 use crate::index::sync::IndexHandler;
 use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
 use crate::lease::{LeaderElection, LeaseConfig};
 use crate::metrics::Metrics;
-use crate::ratelimit::RateLimit;
 use crate::readiness::Readiness;
 use crate::receivers::builder::{SharedTable, TableBuilder};
 use crate::receivers::events::ProblemReporter;
@@ -70,6 +70,7 @@ impl Gateway {
     /// are bound (and a TLS pair loaded) first, so that a bad address or
     /// certificate fails the start before anything talks to Kubernetes.
     pub async fn start(config: Config, client: kube::Client) -> anyhow::Result<Self> {
+        config.check().map_err(anyhow::Error::msg)?;
         let registry = providers_linked::registry()?;
         let layout = UrlLayout::new(&config.external_url, &config.base_path)
             .context("--external-url and --base-path cannot give Kargo's receiver URLs")?;
@@ -99,6 +100,10 @@ impl Gateway {
                 refresher,
                 metrics: Arc::clone(&metrics),
                 body_limit: config.body_limit,
+                body_budget: BodyBudget::new(
+                    config.body_memory_budget,
+                    metrics.request_body_bytes.clone(),
+                ),
                 answer_deadline: config.answer_deadline,
                 body_read_timeout: config.body_read_timeout,
             },
@@ -118,10 +123,7 @@ impl Gateway {
                 table: Arc::clone(&shared.table),
                 registry,
                 cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
-                rate_limit: RateLimit {
-                    rate: config.receiver_rate,
-                    burst: config.receiver_burst,
-                },
+                rate_limit: config.rate_limit(),
                 layout: layout.clone(),
                 metrics: Arc::clone(&metrics),
             }

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
+use crate::ratelimit::{Rate, RateLimit};
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -90,6 +92,16 @@ pub struct Config {
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     pub body_limit: usize,
 
+    /// Memory for request bodies held at once, over all connections, in
+    /// bytes; at least `--body-limit`. A body that finds no room within a
+    /// short wait is answered 503 with Retry-After.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_BODY_MEMORY_BUDGET",
+        default_value_t = 64 * 1024 * 1024
+    )]
+    pub body_memory_budget: usize,
+
     /// Time from receiving a delivery to answering it; a refresh not
     /// confirmed by then is answered 503 (and goes on). Keep it below the
     /// sender's timeout (Harbor: 3s).
@@ -100,26 +112,49 @@ pub struct Config {
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     pub header_read_timeout: Duration,
 
-    /// Time allowed to receive a request's body once its headers arrived.
-    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_BODY_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    /// Time allowed to receive a request's body once its headers arrived;
+    /// below `--answer-deadline`, since a body that arrives later can no
+    /// longer be answered in time.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_BODY_READ_TIMEOUT", default_value = "1s", value_parser = parse_duration)]
     pub body_read_timeout: Duration,
 
-    /// Sustained deliveries per second per receiver; 0 disables the limit.
-    /// Failed attempts count too, which slows down guessing.
+    /// Sustained deliveries with the right credentials per second per
+    /// receiver; 0 (the default) disables the limit. Failed attempts never
+    /// count against it.
     #[arg(
         long,
         env = "KARGO_WEBHOOK_GATEWAY_RECEIVER_RATE",
-        default_value_t = 50.0
+        default_value_t = 0.0
     )]
     pub receiver_rate: f64,
 
-    /// Deliveries per receiver allowed in a burst above the rate.
+    /// Deliveries with the right credentials per receiver allowed in a
+    /// burst above `--receiver-rate`.
     #[arg(
         long,
         env = "KARGO_WEBHOOK_GATEWAY_RECEIVER_BURST",
         default_value_t = 500.0
     )]
     pub receiver_burst: f64,
+
+    /// Failed attempts (wrong or missing credentials) per second per
+    /// receiver answered 401; beyond it they get 429 and are logged at debug
+    /// only. 0 disables the limit. Never affects the right credentials.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_FAILED_ATTEMPT_RATE",
+        default_value_t = 10.0
+    )]
+    pub failed_attempt_rate: f64,
+
+    /// Failed attempts per receiver answered 401 in a burst above
+    /// `--failed-attempt-rate`.
+    #[arg(
+        long,
+        env = "KARGO_WEBHOOK_GATEWAY_FAILED_ATTEMPT_BURST",
+        default_value_t = 100.0
+    )]
+    pub failed_attempt_burst: f64,
 
     /// Worker threads of the webhook server (0: one per CPU).
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_WORKERS", default_value_t = 0)]
@@ -191,6 +226,32 @@ impl Config {
     /// The configuration a flagless command line gives, for tests and tools.
     pub fn defaults() -> Self {
         Self::parse_from(["kargo-webhook-gateway"])
+    }
+
+    /// Checks what single flags cannot: values that contradict each other.
+    pub fn check(&self) -> Result<(), String> {
+        if self.body_memory_budget < self.body_limit {
+            return Err(format!(
+                "--body-memory-budget ({}) is smaller than --body-limit ({}): a body at the \
+                 limit could never be read",
+                self.body_memory_budget, self.body_limit
+            ));
+        }
+        Ok(())
+    }
+
+    /// The per-receiver limits these flags set.
+    pub fn rate_limit(&self) -> RateLimit {
+        RateLimit {
+            deliveries: Rate {
+                per_second: self.receiver_rate,
+                burst: self.receiver_burst,
+            },
+            failed_attempts: Rate {
+                per_second: self.failed_attempt_rate,
+                burst: self.failed_attempt_burst,
+            },
+        }
     }
 }
 
@@ -298,7 +359,26 @@ mod tests {
     fn defaults_match_the_documented_ones() {
         let config = Config::defaults();
         assert_eq!(config.body_limit, 2 * 1024 * 1024);
+        assert_eq!(config.body_memory_budget, 64 * 1024 * 1024);
         assert_eq!(config.answer_deadline, Duration::from_millis(2500));
+        assert!(
+            config.body_read_timeout < config.answer_deadline,
+            "a body that arrives after the deadline can never be answered in time"
+        );
+        assert_eq!(config.body_read_timeout, Duration::from_secs(1));
+        assert_eq!(
+            config.rate_limit().deliveries.per_second,
+            0.0,
+            "off by default"
+        );
+        assert_eq!(
+            config.rate_limit().failed_attempts,
+            Rate {
+                per_second: 10.0,
+                burst: 100.0
+            }
+        );
+        assert_eq!(config.check(), Ok(()));
         assert_eq!(config.max_concurrent_patches, 8);
         assert_eq!(config.webhook_address.port(), 8080);
         assert_eq!(config.admin_address.port(), 8081);
@@ -327,6 +407,20 @@ mod tests {
                 .to_string();
             assert!(error.contains(missing), "{given} alone: {error}");
         }
+    }
+
+    #[test]
+    fn a_budget_smaller_than_one_body_is_refused() {
+        let config = Config::try_parse_from([
+            "x",
+            "--body-limit",
+            "1048576",
+            "--body-memory-budget",
+            "1048575",
+        ])
+        .expect("each flag parses");
+        let error = config.check().expect_err("contradiction");
+        assert!(error.contains("--body-memory-budget"), "{error}");
     }
 
     #[test]

@@ -6,15 +6,20 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::future::join_all;
-use kargo_webhook_provider::{Outcome, ProviderError, PushedRepository, RepoKind};
+use kargo_webhook_provider::{Outcome, ProviderError, PushedRepository, RepoKind, Unauthenticated};
 use tokio::time::Instant;
 
 use crate::index::{SharedIndex, WarehouseId, WarehouseIndex};
-use crate::receivers::Receiver;
+use crate::ratelimit::Limited;
+use crate::receivers::{Receiver, WarehouseScope};
 use crate::refresher::{PatchError, Refresher};
 
 /// How long a client should wait before sending again after a 503.
 pub const RETRY_AFTER_UNAVAILABLE: Duration = Duration::from_secs(5);
+
+/// How long a client should wait after a 503 for lack of body memory: the
+/// bodies that hold it are gone within a second.
+pub const RETRY_AFTER_OVERLOADED: Duration = Duration::from_secs(1);
 
 /// The gateway's answer to one delivery, before it becomes HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,13 +34,19 @@ pub enum Answer {
     BodyTimeout,
     /// The body could not be read (400).
     BadBody,
-    /// The receiver's rate limit is exhausted (429).
+    /// One of the receiver's limits is exhausted (429).
     RateLimited {
         /// When to try again.
         retry_after: Duration,
+        /// Which limit: authenticated deliveries, or failed attempts.
+        limit: Limited,
     },
-    /// The provider refused the request (401, 400, 415).
+    /// The sender was not authenticated (401); no body was parsed.
+    Unauthenticated(Unauthenticated),
+    /// The provider refused the body (400, 415).
     Refused(ProviderError),
+    /// The memory budget for request bodies had no room (503).
+    Overloaded,
     /// A well-formed event with nothing to refresh (200).
     Ignored(String),
     /// Refreshes landed (200).
@@ -44,6 +55,9 @@ pub enum Answer {
         warehouses: Vec<WarehouseId>,
         /// Warehouses that matched but were deleted before their patch.
         gone: Vec<WarehouseId>,
+        /// Whether the answer names them. A cluster receiver's sender gets
+        /// counts only: the Warehouses are other teams' (the log names them).
+        named: bool,
     },
     /// Kubernetes failed or the deadline passed (503); the refresh goes on.
     Unavailable {
@@ -62,7 +76,9 @@ impl Answer {
             Self::BodyTimeout => 408,
             Self::BadBody => 400,
             Self::RateLimited { .. } => 429,
+            Self::Unauthenticated(refusal) => refusal.status(),
             Self::Refused(error) => error.status(),
+            Self::Overloaded => 503,
             Self::Ignored(_) | Self::Refreshed { .. } => 200,
             Self::Unavailable { .. } => 503,
         }
@@ -76,8 +92,17 @@ impl Answer {
             Self::PayloadTooLarge => "payload_too_large",
             Self::BodyTimeout => "body_timeout",
             Self::BadBody => "bad_body",
-            Self::RateLimited { .. } => "rate_limited",
+            Self::RateLimited {
+                limit: Limited::Deliveries,
+                ..
+            } => "rate_limited",
+            Self::RateLimited {
+                limit: Limited::FailedAttempts,
+                ..
+            } => "failed_attempts_limited",
+            Self::Unauthenticated(refusal) => refusal.kind(),
             Self::Refused(error) => error.kind(),
+            Self::Overloaded => "overloaded",
             Self::Ignored(_) => "ignored",
             Self::Refreshed { .. } => "refreshed",
             Self::Unavailable { .. } => "unavailable",
@@ -87,8 +112,9 @@ impl Answer {
     /// When to retry, for answers that carry `Retry-After`.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after } => Some(*retry_after),
+            Self::RateLimited { retry_after, .. } => Some(*retry_after),
             Self::Unavailable { .. } => Some(RETRY_AFTER_UNAVAILABLE),
+            Self::Overloaded => Some(RETRY_AFTER_OVERLOADED),
             _ => None,
         }
     }
@@ -106,17 +132,35 @@ impl Answer {
             Self::PayloadTooLarge => error_body("request body too large"),
             Self::BodyTimeout => error_body("request body not received in time"),
             Self::BadBody => error_body("request body could not be read"),
-            Self::RateLimited { .. } => {
-                error_body("too many deliveries for this receiver; retry later")
-            }
+            Self::RateLimited {
+                limit: Limited::Deliveries,
+                ..
+            } => error_body("too many deliveries for this receiver; retry later"),
+            Self::RateLimited {
+                limit: Limited::FailedAttempts,
+                ..
+            } => error_body("too many failed attempts for this receiver; retry later"),
+            Self::Unauthenticated(refusal) => error_body(refusal.reason()),
             Self::Refused(error) => error_body(error.reason()),
+            Self::Overloaded => error_body("too many request bodies held at once; retry later"),
             Self::Ignored(reason) => encode(&MsgBody {
                 msg: format!("ignored: {reason}"),
             }),
-            Self::Refreshed { warehouses, gone } => encode(&RefreshedBody {
+            Self::Refreshed {
+                warehouses,
+                gone,
+                named: true,
+            } => encode(&RefreshedBody {
                 gone: (!gone.is_empty()).then_some(Names(gone)),
-                msg: format!("refreshed {} warehouse(s)", warehouses.len()),
+                msg: refreshed_message(warehouses, &[]),
                 warehouses: Names(warehouses),
+            }),
+            Self::Refreshed {
+                warehouses,
+                gone,
+                named: false,
+            } => encode(&MsgBody {
+                msg: refreshed_message(warehouses, gone),
             }),
             Self::Unavailable { reason } => error_body(reason),
         }
@@ -148,6 +192,18 @@ struct Names<'a>(&'a [WarehouseId]);
 impl serde::Serialize for Names<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.iter().map(ToString::to_string))
+    }
+}
+
+/// `refreshed N warehouse(s)`, and how many matched but no longer exist
+/// when they are not listed by name.
+fn refreshed_message(warehouses: &[WarehouseId], unlisted_gone: &[WarehouseId]) -> String {
+    match unlisted_gone.len() {
+        0 => format!("refreshed {} warehouse(s)", warehouses.len()),
+        gone => format!(
+            "refreshed {} warehouse(s); {gone} matched warehouse(s) no longer exist",
+            warehouses.len()
+        ),
     }
 }
 
@@ -215,10 +271,14 @@ pub async fn act(
             reason: "the gateway is re-reading Warehouses from Kubernetes; the refresh goes on, retry later",
         };
     }
+    // Only a project receiver's sender is told which Warehouses: they are
+    // its own project's. A cluster receiver's are everyone's.
+    let named = matches!(receiver.scope, WarehouseScope::Namespace(_));
     if targets.is_empty() {
         return Answer::Refreshed {
             warehouses: Vec::new(),
             gone: Vec::new(),
+            named,
         };
     }
     let patches = targets.into_iter().map(|warehouse| {
@@ -243,7 +303,11 @@ pub async fn act(
             }
         }
     }
-    Answer::Refreshed { warehouses, gone }
+    Answer::Refreshed {
+        warehouses,
+        gone,
+        named,
+    }
 }
 
 #[cfg(test)]
@@ -345,6 +409,7 @@ mod tests {
             Answer::Refreshed {
                 warehouses: vec![WarehouseId::new("team-a", "nginx")],
                 gone: vec![],
+                named: true,
             }
         );
     }
@@ -358,6 +423,7 @@ mod tests {
         let refreshed = Answer::Refreshed {
             warehouses: vec![WarehouseId::new("a", "w1"), WarehouseId::new("a", "w2")],
             gone: vec![],
+            named: true,
         };
         assert_eq!(refreshed.status(), 200);
         assert_eq!(
@@ -367,6 +433,7 @@ mod tests {
         let with_gone = Answer::Refreshed {
             warehouses: vec![],
             gone: vec![WarehouseId::new("a", "w3")],
+            named: true,
         };
         assert_eq!(body(&with_gone)["gone"], serde_json::json!(["a/w3"]));
         assert_eq!(body(&with_gone)["warehouses"], serde_json::json!([]));
@@ -382,20 +449,69 @@ mod tests {
         assert_eq!(Answer::NotFound.status(), 404);
         assert_eq!(Answer::MethodNotAllowed.status(), 405);
         assert_eq!(Answer::PayloadTooLarge.status(), 413);
-        let limited = Answer::RateLimited {
-            retry_after: Duration::from_secs(2),
-        };
+        for (limit, outcome) in [
+            (Limited::Deliveries, "rate_limited"),
+            (Limited::FailedAttempts, "failed_attempts_limited"),
+        ] {
+            let limited = Answer::RateLimited {
+                retry_after: Duration::from_secs(2),
+                limit,
+            };
+            assert_eq!(
+                (limited.status(), limited.retry_after(), limited.outcome()),
+                (429, Some(Duration::from_secs(2)), outcome)
+            );
+        }
         assert_eq!(
-            (limited.status(), limited.retry_after()),
-            (429, Some(Duration::from_secs(2)))
+            (
+                Answer::Overloaded.status(),
+                Answer::Overloaded.retry_after()
+            ),
+            (503, Some(RETRY_AFTER_OVERLOADED))
         );
         let unavailable = Answer::Unavailable { reason: "r" };
         assert_eq!(unavailable.status(), 503);
         assert_eq!(unavailable.retry_after(), Some(RETRY_AFTER_UNAVAILABLE));
-        let refused = Answer::Refused(ProviderError::WrongCredentials("unauthorized"));
+        let refused = Answer::Unauthenticated(Unauthenticated::WrongCredentials("unauthorized"));
+        assert_eq!(
+            (refused.status(), body(&refused), refused.outcome()),
+            (
+                401,
+                serde_json::json!({"error": "unauthorized"}),
+                "wrong_credentials"
+            )
+        );
+        let refused = Answer::Refused(ProviderError::MalformedBody("invalid request body"));
         assert_eq!(
             (refused.status(), body(&refused)),
-            (401, serde_json::json!({"error": "unauthorized"}))
+            (400, serde_json::json!({"error": "invalid request body"}))
+        );
+    }
+
+    /// A cluster receiver's sender learns how many Warehouses, never which:
+    /// they belong to every project.
+    #[test]
+    fn a_cluster_receivers_answer_counts_without_names() {
+        let answer = Answer::Refreshed {
+            warehouses: vec![
+                WarehouseId::new("team-b", "w1"),
+                WarehouseId::new("team-c", "w2"),
+            ],
+            gone: vec![WarehouseId::new("team-d", "w3")],
+            named: false,
+        };
+        assert_eq!(
+            String::from_utf8(answer.body()).expect("UTF-8"),
+            r#"{"msg":"refreshed 2 warehouse(s); 1 matched warehouse(s) no longer exist"}"#
+        );
+        let answer = Answer::Refreshed {
+            warehouses: vec![WarehouseId::new("team-b", "w1")],
+            gone: vec![],
+            named: false,
+        };
+        assert_eq!(
+            body(&answer),
+            serde_json::json!({"msg": "refreshed 1 warehouse(s)"})
         );
     }
 }

@@ -75,6 +75,8 @@ pub struct Metrics {
     pub coalesced: Counter,
     /// Refresh patches waiting for a turn (`--max-concurrent-patches`).
     pub patches_waiting: Gauge,
+    /// Bytes of request bodies held right now (`--body-memory-budget`).
+    pub request_body_bytes: Gauge,
     /// Receivers by state.
     pub receivers: Family<ReceiverLabels, Gauge>,
     /// Warehouses with at least one indexed subscription.
@@ -109,6 +111,7 @@ impl Metrics {
         let patches = Family::<PatchLabels, Counter>::default();
         let coalesced = Counter::default();
         let patches_waiting = Gauge::default();
+        let request_body_bytes = Gauge::default();
         let receivers = Family::<ReceiverLabels, Gauge>::default();
         let indexed_warehouses = Gauge::default();
         let watch_errors = Family::<WatchLabels, Counter>::default();
@@ -140,6 +143,11 @@ impl Metrics {
             "refresh_patches_waiting",
             "Warehouse refresh patches waiting for a turn, all turns being taken",
             patches_waiting.clone(),
+        );
+        registry.register(
+            "request_body_bytes",
+            "Bytes of request bodies held in memory, out of --body-memory-budget",
+            request_body_bytes.clone(),
         );
         registry.register("receivers", "Webhook receivers by state", receivers.clone());
         registry.register(
@@ -179,6 +187,7 @@ impl Metrics {
             patches,
             coalesced,
             patches_waiting,
+            request_body_bytes,
             receivers,
             indexed_warehouses,
             watch_errors,

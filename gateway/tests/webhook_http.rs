@@ -1,7 +1,8 @@
 //! The webhook server over real HTTP, one test per row of the answer table:
 //! routing, methods, body limits, credentials, bodies, ignored events,
-//! refreshes, API failures, the answer deadline and rate limiting; and
-//! every Harbor fixture, as Harbor labels it.
+//! refreshes, API failures, the answer deadline, the body memory budget and
+//! the rate limits (a flood of wrong credentials never locks out the right
+//! sender); and every Harbor fixture, as Harbor labels it.
 //!
 //! Kubernetes is replaced here by an in-memory patcher (see `support`) so
 //! that each failure mode can be produced on demand; the end-to-end suite
@@ -9,12 +10,17 @@
 
 mod support;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use kargo_webhook_gateway::index::{Subscriptions, WarehouseId};
-use kargo_webhook_gateway::ratelimit::RateLimit;
+use kargo_webhook_gateway::ratelimit::{Rate, RateLimit};
 use serde_json::{Value, json};
-use support::{AUTH, Api, Gateway, NOT_JSON, Options, PULL, PUSH, PUSH_DIGEST_ONLY, start};
+use support::{
+    AUTH, Api, CLUSTER_AUTH, Gateway, NOT_JSON, Options, PULL, PUSH, PUSH_DIGEST_ONLY, start,
+};
+use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
 async fn unknown_token_and_wrong_provider_are_the_same_404() {
@@ -218,30 +224,109 @@ async fn a_missed_deadline_gets_503_and_the_refresh_goes_on() {
     );
 }
 
+/// The production limits: failed attempts limited, authenticated
+/// deliveries not (the operator may set a rate; see the tests below).
+fn production_limits() -> RateLimit {
+    kargo_webhook_gateway::config::Config::defaults().rate_limit()
+}
+
+/// Someone who learned the receiver URL floods it with wrong credentials
+/// while Harbor delivers ten pushes a second: every one of Harbor's is
+/// answered 200 and refreshes, and the flood gets 401 or 429, never 5xx.
+/// Even with a delivery rate the operator set, the flood draws nothing
+/// from it.
 #[tokio::test]
-async fn too_many_deliveries_get_429_even_when_unauthenticated() {
+async fn a_flood_of_wrong_credentials_never_locks_out_the_right_sender() {
+    const ATTEMPTS: usize = 5_000;
+    const ATTACKERS: usize = 8;
+    const DELIVERIES: u32 = 100;
     let gateway = start(Options {
         rate: RateLimit {
-            rate: 0.5,
-            burst: 2.0,
+            deliveries: Rate {
+                per_second: 20.0,
+                burst: 20.0,
+            },
+            ..production_limits()
         },
         ..Options::default()
     })
     .await;
-    assert_eq!(
-        gateway
-            .post(&gateway.url, Some("Bearer guess-1"), PUSH)
-            .await
-            .0,
-        401
+    let attacked = Arc::new(AtomicUsize::new(0));
+    let attackers: Vec<_> = (0..ATTACKERS)
+        .map(|attacker| {
+            let url = gateway.url.clone();
+            let attacked = Arc::clone(&attacked);
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let mut statuses = Vec::new();
+                while attacked.fetch_add(1, Ordering::SeqCst) < ATTEMPTS {
+                    let answer = client
+                        .post(&url)
+                        .header("authorization", format!("Bearer guess-{attacker}"))
+                        .header("content-type", "application/json")
+                        .body(PUSH)
+                        .send()
+                        .await
+                        .map(|response| response.status().as_u16());
+                    statuses.push(answer.map_err(|e| e.to_string()));
+                }
+                statuses
+            })
+        })
+        .collect();
+    let mut ticks = tokio::time::interval(Duration::from_millis(100));
+    let mut answers = Vec::new();
+    for _ in 0..DELIVERIES {
+        ticks.tick().await;
+        answers.push(gateway.post(&gateway.url, Some(AUTH), PUSH).await);
+    }
+    let mut statuses = Vec::new();
+    for attacker in attackers {
+        statuses.extend(attacker.await.expect("attacker task"));
+    }
+    for (status, body) in &answers {
+        assert_eq!(
+            (*status, &body["warehouses"]),
+            (200, &json!(["team-a/nginx-any", "team-a/nginx-semver"])),
+            "{body}"
+        );
+    }
+    // Each delivery waited for its answer: one patch per matched Warehouse
+    // per delivery, none for the flood.
+    assert_eq!(gateway.patched().len(), 2 * DELIVERIES as usize);
+    assert_eq!(statuses.len(), ATTEMPTS);
+    let unexpected: Vec<_> = statuses
+        .iter()
+        .filter(|status| !matches!(status, Ok(401 | 429)))
+        .collect();
+    assert!(unexpected.is_empty(), "the attacker got {unexpected:?}");
+    assert!(
+        statuses.contains(&Ok(429)),
+        "the failed-attempt limit never engaged"
     );
-    assert_eq!(
-        gateway
-            .post(&gateway.url, Some("Bearer guess-2"), PUSH)
-            .await
-            .0,
-        401
-    );
+}
+
+/// An operator-set rate caps the right sender's own deliveries; failed
+/// attempts before them take nothing from it.
+#[tokio::test]
+async fn the_right_sender_is_limited_only_by_its_own_rate() {
+    let gateway = start(Options {
+        rate: RateLimit {
+            deliveries: Rate {
+                per_second: 0.1,
+                burst: 2.0,
+            },
+            failed_attempts: Rate::UNLIMITED,
+        },
+        ..Options::default()
+    })
+    .await;
+    for guess in 0..50 {
+        let wrong = format!("Bearer guess-{guess}");
+        assert_eq!(gateway.post(&gateway.url, Some(&wrong), PUSH).await.0, 401);
+    }
+    assert_eq!(gateway.post(&gateway.url, Some(AUTH), PUSH).await.0, 200);
+    assert_eq!(gateway.post(&gateway.url, Some(AUTH), PUSH).await.0, 200);
     let response = gateway
         .client
         .post(&gateway.url)
@@ -252,7 +337,167 @@ async fn too_many_deliveries_get_429_even_when_unauthenticated() {
         .expect("sent");
     assert_eq!(response.status().as_u16(), 429);
     assert!(response.headers().contains_key("retry-after"));
-    assert!(gateway.patched().is_empty());
+    assert_eq!(
+        response.json::<Value>().await.expect("JSON"),
+        json!({"error": "too many deliveries for this receiver; retry later"})
+    );
+    assert_eq!(
+        gateway.patched().len(),
+        4,
+        "two deliveries, two Warehouses each"
+    );
+}
+
+/// Beyond the failed-attempt limit a wrong sender gets 429 instead of 401,
+/// with the connection closed either way; the right sender is not affected.
+#[tokio::test]
+async fn failed_attempts_beyond_their_limit_get_429() {
+    let gateway = start(Options {
+        rate: RateLimit {
+            deliveries: Rate::UNLIMITED,
+            failed_attempts: Rate {
+                per_second: 0.1,
+                burst: 2.0,
+            },
+        },
+        ..Options::default()
+    })
+    .await;
+    let mut answers = Vec::new();
+    for guess in 0..4 {
+        let response = gateway
+            .client
+            .post(&gateway.url)
+            .header("authorization", format!("Bearer guess-{guess}"))
+            .body(PUSH)
+            .send()
+            .await
+            .expect("sent");
+        answers.push((
+            response.status().as_u16(),
+            response.headers().contains_key("retry-after"),
+            response.headers()["connection"].clone(),
+        ));
+    }
+    let statuses: Vec<(u16, bool)> = answers.iter().map(|(s, r, _)| (*s, *r)).collect();
+    assert_eq!(
+        statuses,
+        [(401, false), (401, false), (429, true), (429, true)]
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(_, _, connection)| connection == "close")
+    );
+    assert_eq!(gateway.post(&gateway.url, Some(AUTH), PUSH).await.0, 200);
+    let (status, body) = gateway.post(&gateway.url, None, PUSH).await;
+    assert_eq!(
+        (status, body),
+        (
+            429,
+            json!({"error": "too many failed attempts for this receiver; retry later"})
+        )
+    );
+}
+
+/// A ClusterConfig receiver refreshes Warehouses of every project; its
+/// sender learns how many, not which.
+#[tokio::test]
+async fn a_cluster_receivers_answer_gives_counts_not_names() {
+    let gateway = start(Options::default()).await;
+    let (status, body) = gateway
+        .post(&gateway.cluster_url, Some(CLUSTER_AUTH), PUSH)
+        .await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"msg": "refreshed 3 warehouse(s)"}))
+    );
+    assert_eq!(
+        gateway.patched(),
+        [
+            "team-a/nginx-any",
+            "team-a/nginx-semver",
+            "team-b/nginx-elsewhere"
+        ]
+    );
+    // The project's own receiver still names its project's Warehouses.
+    let (_, body) = gateway.post(&gateway.url, Some(AUTH), PUSH).await;
+    assert_eq!(
+        body["warehouses"],
+        json!(["team-a/nginx-any", "team-a/nginx-semver"])
+    );
+}
+
+/// Waits (bounded) until `probe` holds.
+async fn until(what: &str, mut probe: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if probe() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("never: {what}");
+}
+
+/// A push padded with whitespace (still one JSON document) to `size` bytes.
+fn padded_push(size: usize) -> Vec<u8> {
+    let mut body = PUSH.to_vec();
+    body.resize(size, b' ');
+    body
+}
+
+/// The bodies held at once share one memory budget: a body that finds no
+/// room within a short wait gets 503 with `Retry-After`; smaller ones that
+/// fit go on; once memory is given back, the large one fits again.
+#[tokio::test]
+async fn bodies_beyond_the_memory_budget_get_503_with_retry_after() {
+    const HELD: usize = 60 * 1024;
+    let gateway = start(Options {
+        body_limit: 64 * 1024,
+        body_memory_budget: 100 * 1024,
+        ..Options::default()
+    })
+    .await;
+    // A sender with the right credentials declares 60 KiB and sends a
+    // little: its buffer's share is reserved as it starts to arrive.
+    let mut holder = tokio::net::TcpStream::connect(gateway.address)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST {} HTTP/1.1\r\nhost: gateway\r\nauthorization: {AUTH}\r\n\
+         content-type: application/json\r\ncontent-length: {HELD}\r\n\r\n",
+        gateway.path
+    );
+    holder
+        .write_all(&[head.as_bytes(), &PUSH[..10]].concat())
+        .await
+        .expect("head sent");
+    let held = || gateway.metrics.request_body_bytes.get();
+    until("the holder's share is reserved", || held() == HELD as i64).await;
+
+    let response = gateway
+        .client
+        .post(&gateway.url)
+        .header("authorization", AUTH)
+        .header("content-type", "application/json")
+        .body(padded_push(HELD))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    assert_eq!(
+        response.json::<Value>().await.expect("JSON"),
+        json!({"error": "too many request bodies held at once; retry later"})
+    );
+    // What fits in the rest is served meanwhile.
+    assert_eq!(gateway.post(&gateway.url, Some(AUTH), PUSH).await.0, 200);
+
+    drop(holder);
+    until("the holder's share is given back", || held() == 0).await;
+    let (status, _) = deliver(&gateway, "application/json", padded_push(HELD)).await;
+    assert_eq!(status, 200);
+    assert_eq!(held(), 0, "nothing stays held after the answers");
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! The two HTTP servers: webhooks on one port, operations on another.
 
 pub mod admin;
+pub mod body;
+pub mod body_budget;
 pub mod idle_watch;
 pub mod route;
 pub mod server;

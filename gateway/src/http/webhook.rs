@@ -1,21 +1,31 @@
-//! The webhook handler: route, limit, authenticate and parse through the
-//! provider, refresh, answer. Every request path goes through here, so the
-//! gateway alone decides what is a receiver URL.
+//! The webhook handler: route, authenticate from the head, limit, read the
+//! body within its budget, parse through the provider, refresh, answer.
+//! Every request path goes through here, so the gateway alone decides what
+//! is a receiver URL.
+//!
+//! The order is what keeps a hostile sender cheap: a sender without the
+//! right credentials is refused from the request head (for header schemes)
+//! before one byte of its body is read or any memory is reserved for it,
+//! with a fixed answer, and its failure counts only against the receiver's
+//! failed-attempt limit, never against the senders who have the secret.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures::StreamExt;
-use kargo_webhook_provider::{Delivery, HeaderSource};
+use kargo_webhook_provider::{HeaderSource, RequestHead, Unauthenticated};
 use tokio::time::Instant;
 
+use super::body::{self, BodyError, BodyLimits};
+use super::body_budget::BodyBudget;
 use super::idle_watch::ConnectionActivity;
 use super::route;
 use crate::dispatch::{self, Answer};
-use crate::index::SharedIndex;
+use crate::index::{SharedIndex, WarehouseId};
 use crate::metrics::{DeliveryLabels, Metrics, ProviderLabels};
+use crate::ratelimit::Limited;
 use crate::receivers::Receiver;
 use crate::receivers::builder::SharedTable;
 use crate::refresher::Refresher;
@@ -33,6 +43,8 @@ pub struct WebhookState {
     pub metrics: Arc<Metrics>,
     /// Default body limit.
     pub body_limit: usize,
+    /// Memory for the bodies held at once, over all connections.
+    pub body_budget: BodyBudget,
     /// Time from arrival to answer.
     pub answer_deadline: Duration,
     /// Time allowed for the body.
@@ -102,17 +114,47 @@ async fn handle(
     if request.method() != actix_web::http::Method::POST {
         return Answer::MethodNotAllowed;
     }
-    if let Err(retry_after) = receiver.limiter.try_acquire() {
-        return Answer::RateLimited { retry_after };
-    }
-    let limit = receiver.provider.body_limit().unwrap_or(state.body_limit);
-    let body = match read_body(request, payload, limit, state.body_read_timeout).await {
-        Ok(body) => body,
-        Err(answer) => return answer,
-    };
     let headers = Headers(request.headers());
-    let delivery = Delivery::new(request.method().as_str(), &headers, &body);
-    match receiver.provider.handle(&delivery, &receiver.credentials) {
+    let head = RequestHead::new(request.method().as_str(), &headers);
+    let authenticated = match receiver.provider.authenticate(head, &receiver.credentials) {
+        Ok(authenticated) => authenticated,
+        Err(refusal) => return failed_attempt(receiver, refusal),
+    };
+    // A head that proved its sender is limited before its body costs
+    // anything; a body-signing sender only once its signature is checked.
+    let proven_by_head = !authenticated.checks_body();
+    if proven_by_head && let Err(answer) = admit(receiver) {
+        return answer;
+    }
+    let limits = BodyLimits {
+        limit: receiver.provider.body_limit().unwrap_or(state.body_limit),
+        timeout: state.body_read_timeout,
+    };
+    let body = match body::read(
+        payload,
+        declared_length(request),
+        limits,
+        &state.body_budget,
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(error) => return body_answer(error),
+    };
+    let verdict = {
+        let delivery = match authenticated.with_body(body.bytes()) {
+            Ok(delivery) => delivery,
+            Err(refusal) => return failed_attempt(receiver, refusal),
+        };
+        if !proven_by_head && let Err(answer) = admit(receiver) {
+            return answer;
+        }
+        receiver.provider.parse(&delivery)
+    };
+    // The body's memory goes back to the budget before the refresh is
+    // awaited: the outcome owns what it needs.
+    drop(body);
+    match verdict {
         Err(error) => Answer::Refused(error),
         Ok(outcome) => {
             let deadline = arrived + state.answer_deadline;
@@ -121,46 +163,59 @@ async fn handle(
     }
 }
 
-/// Reads the body up to `limit` bytes, whether it comes with a
-/// `Content-Length` or chunked.
-async fn read_body(
-    request: &HttpRequest,
-    mut payload: web::Payload,
-    limit: usize,
-    timeout: Duration,
-) -> Result<Vec<u8>, Answer> {
-    let declared = request
+/// An authenticated delivery, within the receiver's own rate (if set).
+fn admit(receiver: &Receiver) -> Result<(), Answer> {
+    receiver
+        .limiter
+        .admit_delivery()
+        .map_err(|retry_after| Answer::RateLimited {
+            retry_after,
+            limit: Limited::Deliveries,
+        })
+}
+
+/// A failed attempt: 401 while the receiver's failed-attempt limit allows,
+/// 429 beyond it. Either way nothing more is read or done for it.
+fn failed_attempt(receiver: &Receiver, refusal: Unauthenticated) -> Answer {
+    match receiver.limiter.admit_failure() {
+        Ok(()) => Answer::Unauthenticated(refusal),
+        Err(retry_after) => Answer::RateLimited {
+            retry_after,
+            limit: Limited::FailedAttempts,
+        },
+    }
+}
+
+/// The request's `Content-Length`, if it has a readable one.
+fn declared_length(request: &HttpRequest) -> Option<u64> {
+    request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(Answer::PayloadTooLarge);
-    }
-    let read = async {
-        let mut body = Vec::with_capacity(initial_capacity(declared));
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| Answer::BadBody)?;
-            if body.len() + chunk.len() > limit {
-                return Err(Answer::PayloadTooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
-    };
-    tokio::time::timeout(timeout, read)
-        .await
-        .unwrap_or(Err(Answer::BodyTimeout))
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
-/// The buffer to start a body in. A declared length is only a promise:
-/// reserving all of it up front would let a client that sends a head
-/// with `Content-Length` at the limit, and then nothing, tie up the whole
-/// body limit per connection. Larger bodies grow the buffer as they arrive.
-fn initial_capacity(declared: Option<u64>) -> usize {
-    const DEFAULT: usize = 8 * 1024;
-    const MOST: u64 = 64 * 1024;
-    declared.map_or(DEFAULT, |length| length.min(MOST) as usize)
+fn body_answer(error: BodyError) -> Answer {
+    match error {
+        BodyError::TooLarge => Answer::PayloadTooLarge,
+        BodyError::Timeout => Answer::BodyTimeout,
+        BodyError::Unreadable => Answer::BadBody,
+        BodyError::Overloaded => Answer::Overloaded,
+    }
+}
+
+/// True for the answers to a sender that was not authenticated: its
+/// connection is closed after the answer instead of draining whatever body
+/// it is still sending.
+fn ends_connection(answer: &Answer) -> bool {
+    matches!(
+        answer,
+        Answer::Unauthenticated(_)
+            | Answer::RateLimited {
+                limit: Limited::FailedAttempts,
+                ..
+            }
+    )
 }
 
 fn respond(answer: &Answer) -> HttpResponse {
@@ -175,12 +230,33 @@ fn respond(answer: &Answer) -> HttpResponse {
     if matches!(answer, Answer::MethodNotAllowed) {
         response.insert_header((header::ALLOW, "POST"));
     }
+    if ends_connection(answer) {
+        response.force_close();
+    }
     response
         .content_type(header::ContentType::json())
         .body(answer.body())
 }
 
+/// Warehouses as `namespace/name`, comma-separated, for the log (which
+/// names them even where the answer gives counts only).
+struct Joined<'a>(&'a [WarehouseId]);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, warehouse) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{warehouse}")?;
+        }
+        Ok(())
+    }
+}
+
 /// One line per delivery: the receiver by owner and name, never its token.
+/// Failed attempts beyond the receiver's limit go to debug only, so that a
+/// flood of them cannot flood the log (the metrics count every one).
 fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
     let status = answer.status();
     let outcome = answer.outcome();
@@ -192,7 +268,9 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
     let name = receiver.log_name();
     let provider = receiver.provider.name();
     match answer {
-        Answer::Refreshed { warehouses, gone } => tracing::info!(
+        Answer::Refreshed {
+            warehouses, gone, ..
+        } => tracing::info!(
             receiver = name,
             provider,
             status,
@@ -200,6 +278,8 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
             millis,
             refreshed = warehouses.len(),
             gone = gone.len(),
+            warehouses = %Joined(warehouses),
+            gone_warehouses = %Joined(gone),
             "delivery"
         ),
         Answer::Unavailable { reason } => {
@@ -213,6 +293,17 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
                 "delivery"
             )
         }
+        Answer::RateLimited {
+            limit: Limited::FailedAttempts,
+            ..
+        } => tracing::debug!(
+            receiver = name,
+            provider,
+            status,
+            outcome,
+            millis,
+            "delivery"
+        ),
         _ => tracing::info!(
             receiver = name,
             provider,
@@ -229,10 +320,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_declared_length_reserves_at_most_64_kib() {
-        assert_eq!(initial_capacity(None), 8 * 1024);
-        assert_eq!(initial_capacity(Some(100)), 100);
-        assert_eq!(initial_capacity(Some(2 * 1024 * 1024)), 64 * 1024);
-        assert_eq!(initial_capacity(Some(u64::MAX)), 64 * 1024);
+    fn only_refusals_of_the_sender_end_the_connection() {
+        assert!(ends_connection(&Answer::Unauthenticated(
+            Unauthenticated::WrongCredentials("unauthorized")
+        )));
+        assert!(ends_connection(&Answer::RateLimited {
+            retry_after: Duration::from_secs(1),
+            limit: Limited::FailedAttempts,
+        }));
+        assert!(!ends_connection(&Answer::RateLimited {
+            retry_after: Duration::from_secs(1),
+            limit: Limited::Deliveries,
+        }));
+        assert!(!ends_connection(&Answer::NotFound));
+    }
+
+    #[test]
+    fn warehouses_join_for_the_log() {
+        let list = [WarehouseId::new("a", "w1"), WarehouseId::new("b", "w2")];
+        assert_eq!(Joined(&list).to_string(), "a/w1,b/w2");
+        assert_eq!(Joined(&[]).to_string(), "");
     }
 }

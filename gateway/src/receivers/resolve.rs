@@ -5,11 +5,13 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use kargo_webhook_provider::{Credentials, Provider, Registry, SecretValue};
+use kargo_webhook_provider::{
+    Credentials, Provider, Registry, SecretKeyError, SecretValue, UnusableValue,
+};
 
 use super::url::{PathInputs, ReceiverPath, UrlLayout};
 use crate::kargo::WebhookReceiverConfig;
-use crate::ratelimit::{RateLimit, RateLimiter};
+use crate::ratelimit::{RateLimit, ReceiverLimiter};
 
 /// Where a receiver is declared, which decides the Warehouses it refreshes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -83,8 +85,8 @@ pub struct Receiver {
     pub path: ReceiverPath,
     /// The Warehouses it may refresh.
     pub scope: WarehouseScope,
-    /// Its delivery rate limit.
-    pub limiter: RateLimiter,
+    /// Its limits: authenticated deliveries, failed attempts.
+    pub limiter: ReceiverLimiter,
     /// See [`Receiver::log_name`]; made once, logged with every delivery.
     log_name: String,
 }
@@ -145,6 +147,17 @@ pub enum ReceiverProblem {
         /// The missing key.
         key: &'static str,
     },
+    /// A key's value can never authenticate a sender: empty, or (for a
+    /// header value) surrounded by whitespace or holding a control
+    /// character, which no HTTP sender can present.
+    SecretValueUnusable {
+        /// The Secret's name.
+        secret: String,
+        /// The key.
+        key: &'static str,
+        /// What is wrong with the value (never the value).
+        problem: UnusableValue,
+    },
     /// The name is empty or longer than 253 characters.
     InvalidName,
     /// An earlier entry of the same list has this name.
@@ -169,6 +182,7 @@ impl ReceiverProblem {
             Self::SecretsNotYetRead { .. } => "SecretsNotYetRead",
             Self::SecretAccessDenied { .. } => "SecretAccessDenied",
             Self::SecretKeyMissing { .. } => "SecretKeyMissing",
+            Self::SecretValueUnusable { .. } => "SecretValueUnusable",
             Self::InvalidName => "InvalidName",
             Self::DuplicateName => "DuplicateName",
         }
@@ -205,6 +219,15 @@ impl fmt::Display for ReceiverProblem {
             Self::SecretKeyMissing { secret, key } => {
                 write!(f, "Secret {secret} has no key {key:?}")
             }
+            Self::SecretValueUnusable {
+                secret,
+                key,
+                problem,
+            } => write!(
+                f,
+                "the value of key {key:?} of Secret {secret} {problem}; no sender can \
+                 authenticate with it"
+            ),
             Self::InvalidName => f.write_str("name must be 1 to 253 characters"),
             Self::DuplicateName => f.write_str("name is used by an earlier receiver"),
         }
@@ -243,7 +266,7 @@ pub struct ResolveContext<'a> {
     pub registry: &'a Registry,
     /// Namespace holding the Secrets of ClusterConfig receivers.
     pub cluster_secrets_namespace: &'a str,
-    /// The delivery rate limit of each receiver.
+    /// The limits of each receiver.
     pub rate_limit: RateLimit,
     /// How receiver paths are spelled.
     pub layout: &'a UrlLayout,
@@ -331,9 +354,16 @@ fn resolve_one(
     let credentials = Credentials::from_lookup(provider.secret_keys(), |key| {
         data.get(key).map(SecretValue::expose)
     })
-    .map_err(|missing| ReceiverProblem::SecretKeyMissing {
-        secret: secret_name.to_owned(),
-        key: missing.key,
+    .map_err(|error| match error {
+        SecretKeyError::Missing { key } => ReceiverProblem::SecretKeyMissing {
+            secret: secret_name.to_owned(),
+            key,
+        },
+        SecretKeyError::Unusable { key, problem } => ReceiverProblem::SecretValueUnusable {
+            secret: secret_name.to_owned(),
+            key,
+            problem,
+        },
     })?;
     let secret_values: Vec<&[u8]> = provider
         .secret_keys()
@@ -358,7 +388,7 @@ fn resolve_one(
         credentials,
         path,
         scope,
-        limiter: RateLimiter::new(context.rate_limit),
+        limiter: ReceiverLimiter::new(context.rate_limit),
     })
 }
 
@@ -380,6 +410,17 @@ pub(crate) mod tests {
         let store = secrets(&[
             ("team-a", "harbor-secret", &[("auth-header", "Bearer a")]),
             ("team-a", "no-key", &[("token", "x")]),
+            (
+                "team-a",
+                "from-file",
+                &[("auth-header", "Bearer s3cret-from-file\n")],
+            ),
+            (
+                "team-a",
+                "leading-space",
+                &[("auth-header", " Bearer s3cret")],
+            ),
+            ("team-a", "empty", &[("auth-header", "")]),
             (
                 "kargo-system-resources",
                 "cluster-secret",
@@ -544,6 +585,52 @@ pub(crate) mod tests {
             assert_eq!(problem.is_pending(), pending);
             assert!(problem.to_string().contains(namespace));
         }
+    }
+
+    /// A value no sender can present makes the receiver not ready with its
+    /// own reason, instead of a receiver that refuses every delivery (or
+    /// would accept an empty header).
+    #[test]
+    fn secret_values_no_sender_can_present_are_their_own_problem() {
+        let results = run(
+            &project(),
+            serde_json::json!([
+                {"name": "newline", "harbor": {"secretRef": {"name": "from-file"}}},
+                {"name": "space", "harbor": {"secretRef": {"name": "leading-space"}}},
+                {"name": "empty", "harbor": {"secretRef": {"name": "empty"}}},
+                {"name": "good", "harbor": {"secretRef": {"name": "harbor-secret"}}},
+            ]),
+        );
+        let expected = [
+            ("from-file", UnusableValue::SurroundingWhitespace),
+            ("leading-space", UnusableValue::SurroundingWhitespace),
+            ("empty", UnusableValue::Empty),
+        ];
+        for (result, (secret, problem)) in results.iter().zip(expected) {
+            let found = result.state.as_ref().expect_err("not ready");
+            assert_eq!(
+                found,
+                &ReceiverProblem::SecretValueUnusable {
+                    secret: secret.into(),
+                    key: "auth-header",
+                    problem
+                }
+            );
+            assert_eq!(found.reason(), "SecretValueUnusable");
+            assert!(!found.is_pending());
+            let message = found.to_string();
+            assert!(message.contains(secret) && message.contains("auth-header"));
+            assert!(!message.contains("s3cret"), "{message}");
+        }
+        assert!(
+            results[1]
+                .state
+                .as_ref()
+                .expect_err("not ready")
+                .to_string()
+                .contains("whitespace")
+        );
+        assert!(results[3].state.is_ok(), "good siblings still work");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The webhook server of the HTTP test binaries: the production server
-//! (`http::server::webhook_server`) with one Harbor receiver, a Warehouse
-//! index, and an in-memory patcher in place of Kubernetes so that each
+//! (`http::server::webhook_server`) with a Harbor receiver of project
+//! `team-a` and one of the ClusterConfig, a Warehouse index, and an
+//! in-memory patcher in place of Kubernetes so that each
 //! failure mode can be produced on demand. The end-to-end suite under
 //! `tests/e2e` runs the same path against a real API server.
 
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use kargo_webhook_gateway::http::body_budget::BodyBudget;
 use kargo_webhook_gateway::http::server::{KEEP_ALIVE, ServerSettings, webhook_server};
 use kargo_webhook_gateway::http::tls::TlsFiles;
 use kargo_webhook_gateway::http::webhook::WebhookState;
@@ -36,6 +38,8 @@ use serde_json::{Value, json};
 
 /// The receiver's `auth-header`.
 pub const AUTH: &str = "Bearer test-harbor-secret";
+/// The `auth-header` of the ClusterConfig's receiver.
+pub const CLUSTER_AUTH: &str = "Bearer test-cluster-secret";
 /// A tagged push of `harbor.example.com/library/nginx:1.27.3`.
 pub const PUSH: &[u8] = include_bytes!("../../../tests/fixtures/harbor/push-simple.json");
 /// A push by digest only.
@@ -99,6 +103,9 @@ pub struct Gateway {
     pub path: String,
     /// The receiver's full URL on `address`.
     pub url: String,
+    /// The URL of a ClusterConfig receiver (`CLUSTER_AUTH`), whose scope is
+    /// every namespace.
+    pub cluster_url: String,
     /// What was patched.
     pub patcher: Arc<MemoryPatcher>,
     /// A client for well-behaved requests.
@@ -151,6 +158,8 @@ pub struct Options {
     pub deadline: Duration,
     /// `--body-limit`.
     pub body_limit: usize,
+    /// `--body-memory-budget`.
+    pub body_memory_budget: usize,
     /// `--header-read-timeout`.
     pub header_read_timeout: Duration,
     /// `--body-read-timeout`.
@@ -172,6 +181,7 @@ impl Default for Options {
             rate: RateLimit::UNLIMITED,
             deadline: Duration::from_millis(2500),
             body_limit: 2 * 1024 * 1024,
+            body_memory_budget: 64 * 1024 * 1024,
             header_read_timeout: Duration::from_secs(5),
             body_read_timeout: Duration::from_secs(2),
             keep_alive: KEEP_ALIVE,
@@ -204,46 +214,71 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     .into_iter()
     .collect();
     secrets.insert(("team-a".into(), "harbor".into()), Arc::new(data));
-    let owner = Owner {
-        scope: Scope::Project,
-        namespace: "team-a".into(),
-        name: "team-a".into(),
-    };
-    let entries: Vec<WebhookReceiverConfig> = serde_json::from_value(
-        json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor"}}}]),
-    )
-    .expect("entries");
-    let layout = UrlLayout::new("http://unused", options.base_path).expect("valid layout");
-    let results = resolve(
-        &owner,
-        &entries,
-        ResolveContext {
-            registry: &registry,
-            cluster_secrets_namespace: "kargo-system-resources",
-            rate_limit: options.rate,
-            layout: &layout,
-        },
-        &|ns, name| {
-            secrets
-                .get(&(ns.to_owned(), name.to_owned()))
-                .cloned()
-                .map_or(SecretLookup::NotFound, SecretLookup::Found)
-        },
+    let cluster_data: SecretData = [(
+        "auth-header".to_owned(),
+        SecretValue::new(CLUSTER_AUTH.as_bytes().to_vec()),
+    )]
+    .into_iter()
+    .collect();
+    secrets.insert(
+        ("kargo-system-resources".into(), "cluster-harbor".into()),
+        Arc::new(cluster_data),
     );
-    let table = ReceiverTable::build(
-        vec![OwnerReceivers {
+    let layout = UrlLayout::new("http://unused", options.base_path).expect("valid layout");
+    let context = ResolveContext {
+        registry: &registry,
+        cluster_secrets_namespace: "kargo-system-resources",
+        rate_limit: options.rate,
+        layout: &layout,
+    };
+    let lookup = |ns: &str, name: &str| {
+        secrets
+            .get(&(ns.to_owned(), name.to_owned()))
+            .cloned()
+            .map_or(SecretLookup::NotFound, SecretLookup::Found)
+    };
+    let owners = [
+        (
+            Owner {
+                scope: Scope::Project,
+                namespace: "team-a".into(),
+                name: "team-a".into(),
+            },
+            json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor"}}}]),
+        ),
+        (
+            Owner {
+                scope: Scope::Cluster,
+                namespace: String::new(),
+                name: "cluster".into(),
+            },
+            json!([{"name": "all", "harbor": {"secretRef": {"name": "cluster-harbor"}}}]),
+        ),
+    ]
+    .into_iter()
+    .map(|(owner, spec)| {
+        let entries: Vec<WebhookReceiverConfig> = serde_json::from_value(spec).expect("entries");
+        let results = resolve(&owner, &entries, context, &lookup);
+        OwnerReceivers {
             owner,
             generation: Some(1),
             results,
             published: Vec::new(),
-        }],
-        None,
-    );
-    let receiver = table.owners()[0].results[0]
-        .state
-        .as_ref()
-        .expect("live receiver");
-    let path = receiver.path.as_str().to_owned();
+        }
+    })
+    .collect();
+    let table = ReceiverTable::build(owners, None);
+    let path_of = |scope: Scope| {
+        let owner = table
+            .owners()
+            .iter()
+            .find(|owner| owner.owner.scope == scope)
+            .expect("owner");
+        let receiver = owner.results[0].state.as_ref().expect("live receiver");
+        receiver.path.as_str().to_owned()
+    };
+    let path = path_of(Scope::Project);
+    let cluster_path = path_of(Scope::Cluster);
 
     let index = SharedIndex::default();
     {
@@ -277,12 +312,17 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
         RefreshSettings::default(),
     );
     let metrics = Arc::new(Metrics::new());
+    let body_budget = BodyBudget::new(
+        options.body_memory_budget,
+        metrics.request_body_bytes.clone(),
+    );
     let state = WebhookState {
         table: Arc::new(ArcSwap::from_pointee(table)),
         index: Arc::clone(&index),
         refresher,
         metrics: Arc::clone(&metrics),
         body_limit: options.body_limit,
+        body_budget,
         answer_deadline: options.deadline,
         body_read_timeout: options.body_read_timeout,
     };
@@ -308,6 +348,7 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     Ok(Gateway {
         address,
         url: format!("{scheme}://{address}{path}"),
+        cluster_url: format!("{scheme}://{address}{cluster_path}"),
         path,
         patcher,
         client: reqwest::Client::new(),
