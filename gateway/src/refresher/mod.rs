@@ -14,6 +14,11 @@
 //! patches are in flight; the others wait for a turn in arrival order (see
 //! [`Inner::drain`] for why that also keeps bursts fast).
 //!
+//! A panic in a Warehouse's task (in the patcher or the observer) does not
+//! leave the Warehouse marked busy: a guard releases it, the deliveries
+//! waiting for it are answered as if the refresher had stopped (503, which
+//! Harbor retries), and the next delivery starts a task afresh.
+//!
 //! A refresh is never given up while the Warehouse exists: a patch that
 //! fails is retried with a bounded back-off ([`RetryPolicy`]) until one
 //! lands, even after every delivery waiting for it has been answered 503.
@@ -252,31 +257,45 @@ impl Refresher {
     }
 
     fn enqueue(&self, warehouse: WarehouseId, waiter: Waiter) {
-        let mut slots = self.inner.lock_slots();
-        let slot = slots.entry(warehouse.clone()).or_default();
-        match &mut slot.queued {
-            Some(queued) if queued.is_empty() => queued.push(waiter),
-            Some(queued) => {
-                // Deliveries answered at their deadline leave their end of
-                // the channel behind; drop those instead of growing, so a
-                // long wait holds no more than the deliveries still open.
-                if queued.len() == queued.capacity() {
-                    queued.retain(|waiter| !waiter.is_closed());
+        let coalesced = {
+            let mut slots = self.inner.lock_slots();
+            let slot = slots.entry(warehouse.clone()).or_default();
+            let coalesced = match &mut slot.queued {
+                Some(queued) if queued.is_empty() => {
+                    queued.push(waiter);
+                    false
                 }
-                queued.push(waiter);
-                self.inner.observer.coalesced();
+                Some(queued) => {
+                    // Deliveries answered at their deadline leave their end
+                    // of the channel behind; drop those instead of growing,
+                    // so a long wait holds no more than the deliveries
+                    // still open.
+                    if queued.len() == queued.capacity() {
+                        queued.retain(|waiter| !waiter.is_closed());
+                    }
+                    queued.push(waiter);
+                    true
+                }
+                None => {
+                    slot.queued = Some(vec![waiter]);
+                    false
+                }
+            };
+            if let Some(wake) = &slot.backing_off {
+                wake.notify_one();
             }
-            None => slot.queued = Some(vec![waiter]),
-        }
-        if let Some(wake) = &slot.backing_off {
-            wake.notify_one();
-        }
-        if !slot.busy {
-            slot.busy = true;
-            let inner = Arc::clone(&self.inner);
-            self.inner
-                .runtime
-                .spawn(async move { inner.drain(warehouse).await });
+            if !slot.busy {
+                slot.busy = true;
+                let inner = Arc::clone(&self.inner);
+                self.inner
+                    .runtime
+                    .spawn(async move { inner.drain(warehouse).await });
+            }
+            coalesced
+        };
+        // Outside the lock: the observer is not the refresher's code.
+        if coalesced {
+            self.inner.observer.coalesced();
         }
     }
 }
@@ -316,10 +335,22 @@ impl Inner {
     /// would be in flight at once, each would take a whole round to land,
     /// and a delivery arriving just after a patch was sent would wait two.
     async fn drain(self: Arc<Self>, warehouse: WarehouseId) {
+        let mut guard = Release {
+            inner: &self,
+            warehouse: &warehouse,
+            armed: true,
+        };
+        self.drain_queued(&warehouse).await;
+        guard.armed = false;
+    }
+
+    /// The loop of [`drain`](Self::drain): returns once the Warehouse's
+    /// slot is removed (nothing queued) or the refresher is closed.
+    async fn drain_queued(&self, warehouse: &WarehouseId) {
         let mut failures = 0u32;
         loop {
             // A Warehouse with nothing queued leaves the line at once.
-            if self.finish_if_idle(&warehouse) {
+            if self.finish_if_idle(warehouse) {
                 return;
             }
             let Some(turn) = self.take_turn().await else {
@@ -327,14 +358,11 @@ impl Inner {
             };
             let batch = {
                 let mut slots = self.lock_slots();
-                match slots
-                    .get_mut(&warehouse)
-                    .and_then(|slot| slot.queued.take())
-                {
+                match slots.get_mut(warehouse).and_then(|slot| slot.queued.take()) {
                     Some(batch) => batch,
                     // Only this task takes batches; nothing else empties it.
                     None => {
-                        slots.remove(&warehouse);
+                        slots.remove(warehouse);
                         return;
                     }
                 }
@@ -342,7 +370,7 @@ impl Inner {
             // Everyone in `batch` arrived before it was taken, and the patch
             // (with its token's timestamp) is made after this point.
             let started = tokio::time::Instant::now();
-            let result = self.send_one(&warehouse).await;
+            let result = self.send_one(warehouse).await;
             drop(turn);
             for waiter in batch {
                 let _ = waiter.send(result.clone());
@@ -350,7 +378,7 @@ impl Inner {
             match result {
                 Err(PatchError::Api(_)) => {
                     failures = failures.saturating_add(1);
-                    self.back_off(&warehouse, self.retry.delay(failures)).await;
+                    self.back_off(warehouse, self.retry.delay(failures)).await;
                 }
                 Ok(()) => failures = 0,
                 // Gone (nothing to refresh) or stopped (shutting down).
@@ -358,7 +386,7 @@ impl Inner {
             }
             // Only a follow-up that is already queued waits: a lone sender
             // sending one push after another is never slowed down.
-            if self.follow_up_queued(&warehouse) {
+            if self.follow_up_queued(warehouse) {
                 tokio::time::sleep_until(started + PATCH_SPACING).await;
             }
         }
@@ -411,12 +439,55 @@ impl Inner {
     }
 
     async fn send_one(&self, warehouse: &WarehouseId) -> PatchResult {
+        /// Counts the patch out however it ends (a patcher may panic).
+        struct InFlight<'a>(&'a AtomicU64);
+        impl Drop for InFlight<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
         self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let in_flight = InFlight(&self.in_flight);
         let token = self.tokens.next();
         let result = self.patcher.patch(warehouse, &token).await;
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        drop(in_flight);
         self.observer.patched(&result);
         result
+    }
+}
+
+/// Releases a Warehouse whose drain task ended without finishing (a panic
+/// in the patcher or the observer, or the task dropped at shutdown). The
+/// slot is removed, so the next delivery starts a task afresh; the
+/// deliveries still queued are dropped, which answers them
+/// [`PatchError::Stopped`] (503: the sender retries, and its retry is
+/// served) instead of leaving them to wait for a patch nobody will send.
+///
+/// Disarmed when the task finishes normally: it has then removed the slot
+/// itself, and a slot there now belongs to a newer task.
+struct Release<'a> {
+    inner: &'a Inner,
+    warehouse: &'a WarehouseId,
+    armed: bool,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        // While armed, this task owns the slot (it is busy): nobody else
+        // removes it or starts another task for it.
+        let released = self.inner.lock_slots().remove(self.warehouse);
+        let waiting = released
+            .and_then(|slot| slot.queued)
+            .map_or(0, |queued| queued.len());
+        tracing::error!(
+            warehouse = %self.warehouse,
+            waiting,
+            "the refresh task of a Warehouse ended abnormally; the Warehouse is \
+             released and its waiting deliveries are answered 503"
+        );
     }
 }
 

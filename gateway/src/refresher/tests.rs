@@ -1,13 +1,28 @@
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use tokio::time::Instant;
 
 use super::*;
 
+/// One patch as the recording patcher saw it, with its start and end on
+/// the test's logical clock (see [`RecordingPatcher::tick`]).
+#[derive(Debug, Clone)]
+struct Sent {
+    warehouse: WarehouseId,
+    started: u64,
+    finished: u64,
+}
+
 /// Records every patch with its send time; fails on demand.
 #[derive(Default)]
 struct RecordingPatcher {
     sent: Mutex<Vec<(WarehouseId, String, Instant)>>,
+    /// Every patch's start and end on the logical clock.
+    spans: Mutex<Vec<Sent>>,
+    /// A clock that only moves forward, one step per reading: two events
+    /// are ordered even when the paused test clock shows them at the same
+    /// instant.
+    clock: AtomicU64,
     latency: Duration,
     /// Patches to fail with an API error before succeeding.
     failures_left: AtomicUsize,
@@ -29,6 +44,11 @@ impl RecordingPatcher {
     fn count(&self, warehouse: &WarehouseId) -> usize {
         self.sent().iter().filter(|(w, ..)| w == warehouse).count()
     }
+
+    /// The next reading of the logical clock.
+    fn tick(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::SeqCst)
+    }
 }
 
 impl Patcher for RecordingPatcher {
@@ -38,12 +58,18 @@ impl Patcher for RecordingPatcher {
         token: &'a str,
     ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
         Box::pin(async move {
+            let started = self.tick();
             self.sent.lock().expect("lock").push((
                 warehouse.clone(),
                 token.to_owned(),
                 Instant::now(),
             ));
             tokio::time::sleep(self.latency).await;
+            self.spans.lock().expect("lock").push(Sent {
+                warehouse: warehouse.clone(),
+                started,
+                finished: self.tick(),
+            });
             if self.missing.as_ref() == Some(warehouse) {
                 return Err(PatchError::NotFound);
             }
@@ -153,11 +179,12 @@ async fn warehouses_are_patched_independently() {
     }
 }
 
-/// The invariant of the design: every delivery answered with success saw a
-/// patch of its Warehouse sent after it arrived; and a burst costs about one
+/// The invariant of the design: every delivery answered with success is
+/// answered by a patch of its Warehouse that started after the delivery
+/// arrived and finished before the answer; and a burst costs about one
 /// patch per round of patch latency, not one per delivery.
 #[tokio::test(start_paused = true)]
-async fn every_successful_delivery_is_covered_by_a_later_patch() {
+async fn every_successful_delivery_is_answered_by_a_patch_sent_after_it_arrived() {
     let patcher = Arc::new(RecordingPatcher::with_latency(Duration::from_millis(30)));
     let (refresher, _) = refresher(&patcher, true);
     let names = ["a", "b", "c", "d"];
@@ -167,28 +194,31 @@ async fn every_successful_delivery_is_covered_by_a_later_patch() {
         let target = warehouse(names[(i * 7 % 4) as usize]);
         // Arrivals spread over 400 ms with an irregular pattern.
         let delay = Duration::from_millis(i * 13 % 400);
+        let patcher = Arc::clone(&patcher);
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            let arrived = Instant::now();
+            let arrived = patcher.tick();
             let result = refresher.refresh(target.clone()).await;
-            (target, arrived, result)
+            let answered = patcher.tick();
+            (target, arrived, answered, result)
         }));
     }
-    let sent = {
-        let mut outcomes = Vec::new();
-        for task in tasks {
-            outcomes.push(task.await.expect("task"));
-        }
-        let sent = patcher.sent();
-        for (target, arrived, result) in &outcomes {
-            assert_eq!(result, &Ok(()));
-            assert!(
-                sent.iter().any(|(w, _, at)| w == target && at >= arrived),
-                "delivery for {target} at {arrived:?} has no later patch"
-            );
-        }
-        sent
-    };
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.expect("task"));
+    }
+    let spans = patcher.spans.lock().expect("lock").clone();
+    for (target, arrived, answered, result) in &outcomes {
+        assert_eq!(result, &Ok(()));
+        assert!(
+            spans.iter().any(|patch| &patch.warehouse == target
+                && patch.started > *arrived
+                && patch.finished < *answered),
+            "delivery for {target} (arrived at {arrived}, answered at {answered}) was answered \
+             without a patch that started after its arrival and finished before its answer"
+        );
+    }
+    let sent = patcher.sent();
     let tokens: std::collections::HashSet<_> = sent.iter().map(|(_, t, _)| t).collect();
     assert_eq!(tokens.len(), sent.len(), "every patch has its own token");
     for name in names {
@@ -508,4 +538,105 @@ async fn a_saturating_burst_waits_about_one_round() {
         per_warehouse <= (ROUNDS + 3) as f64,
         "{per_warehouse} patches per Warehouse for {ROUNDS} rounds of 10 senders"
     );
+}
+
+/// `future`'s output; a Warehouse left busy would make it wait forever, so
+/// give up after a minute of (paused, so instant) test time.
+async fn within_a_minute<T>(future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(60), future)
+        .await
+        .expect("the Warehouse was left busy: the delivery is never served")
+}
+
+/// An observer that panics the first time a patch is reported to it.
+#[derive(Default)]
+struct PanickingObserver {
+    panicked: AtomicBool,
+}
+
+impl RefreshObserver for PanickingObserver {
+    fn patched(&self, _: &PatchResult) {
+        if !self.panicked.swap(true, Ordering::SeqCst) {
+            panic!("observer failure (injected by the test)");
+        }
+    }
+    fn coalesced(&self) {}
+}
+
+/// A panic inside a Warehouse's patch task does not leave the Warehouse
+/// busy: the deliveries it held are answered (as if the refresher had
+/// stopped: 503, which the sender retries), and the next delivery is served.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_observer_does_not_leave_the_warehouse_busy() {
+    let patcher = Arc::new(RecordingPatcher::with_latency(Duration::from_millis(10)));
+    let observer = Arc::new(PanickingObserver::default());
+    let refresher = Refresher::new(
+        Arc::clone(&patcher) as Arc<dyn Patcher>,
+        Arc::clone(&observer) as Arc<dyn RefreshObserver>,
+        RefreshSettings::default(),
+    );
+    let first = tokio::spawn(refresher.refresh(warehouse("a")));
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let joined = tokio::spawn(refresher.refresh(warehouse("a")));
+    assert_eq!(first.await.expect("task"), Err(PatchError::Stopped));
+    assert!(observer.panicked.load(Ordering::SeqCst));
+    // The delivery queued behind the failed task is answered too, not left
+    // to wait for its deadline.
+    assert_eq!(
+        within_a_minute(async { joined.await.expect("task") }).await,
+        Err(PatchError::Stopped)
+    );
+    assert!(
+        refresher.inner.lock_slots().is_empty(),
+        "the Warehouse is released"
+    );
+    assert_eq!(refresher.in_flight(), 0);
+    assert_eq!(
+        within_a_minute(refresher.refresh(warehouse("a"))).await,
+        Ok(())
+    );
+    assert_eq!(patcher.count(&warehouse("a")), 2);
+    // Another Warehouse never noticed.
+    assert_eq!(refresher.refresh(warehouse("b")).await, Ok(()));
+}
+
+/// A patcher that panics on its first patch.
+#[derive(Default)]
+struct PanickingPatcher {
+    calls: AtomicUsize,
+}
+
+impl Patcher for PanickingPatcher {
+    fn patch<'a>(
+        &'a self,
+        _: &'a WarehouseId,
+        _: &'a str,
+    ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            assert!(call > 0, "patcher failure (injected by the test)");
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_patcher_does_not_leave_the_warehouse_busy() {
+    let patcher = Arc::new(PanickingPatcher::default());
+    let refresher = Refresher::new(
+        Arc::clone(&patcher) as Arc<dyn Patcher>,
+        Arc::new(NoObserver),
+        RefreshSettings::default(),
+    );
+    assert_eq!(
+        refresher.refresh(warehouse("a")).await,
+        Err(PatchError::Stopped)
+    );
+    assert_eq!(refresher.in_flight(), 0, "the patch is counted out");
+    assert_eq!(
+        within_a_minute(refresher.refresh(warehouse("a"))).await,
+        Ok(())
+    );
+    assert_eq!(patcher.calls.load(Ordering::SeqCst), 2);
 }
