@@ -7,6 +7,8 @@
 mod support;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use support::{AUTH, Gateway, Options, PULL, PUSH, start};
@@ -352,6 +354,116 @@ async fn a_slow_body_to_an_unknown_url_is_not_drained_forever() {
         .await;
         assert_cut_off(&trickled, &[Reply::Status(404)], Duration::from_secs(3));
     }
+}
+
+/// What a sender of a large body, sent slowly, saw.
+#[derive(Debug)]
+struct SlowBody {
+    reply: Reply,
+    /// Body bytes sent when the answer arrived.
+    sent_before_answer: usize,
+    /// The whole body.
+    total: usize,
+    /// Whether the connection closed (within [`CLOSE_LIMIT`]) while the
+    /// sender went on sending.
+    closed: bool,
+    /// Body bytes the gateway held while it was being sent.
+    held: i64,
+}
+
+/// Sends `head`, then a `total`-byte body in 1 KiB pieces 50 ms apart; reads
+/// the answer meanwhile.
+async fn send_slow_body(gateway: &Gateway, head: Vec<u8>, total: usize, chunked: bool) -> SlowBody {
+    const PIECE: usize = 1024;
+    let stream = TcpStream::connect(gateway.address).await.expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let sender = {
+        let sent = Arc::clone(&sent);
+        tokio::spawn(async move {
+            if writer.write_all(&head).await.is_err() {
+                return;
+            }
+            while sent.load(Ordering::SeqCst) < total {
+                let piece = if chunked {
+                    [
+                        format!("{PIECE:x}\r\n").as_bytes(),
+                        &[b' '; PIECE][..],
+                        b"\r\n",
+                    ]
+                    .concat()
+                } else {
+                    vec![b' '; PIECE]
+                };
+                if writer.write_all(&piece).await.is_err() {
+                    return;
+                }
+                sent.fetch_add(PIECE, Ordering::SeqCst);
+                tokio::time::sleep(SLOW).await;
+            }
+            std::future::pending::<()>().await;
+        })
+    };
+    let answer = tokio::time::timeout(EXCHANGE_LIMIT, read_answer(&mut reader))
+        .await
+        .expect("an answer");
+    let sent_before_answer = sent.load(Ordering::SeqCst);
+    let held = gateway.metrics.request_body_bytes.get();
+    let closed = answer.reply == Reply::Closed || wait_for_close(&mut reader, CLOSE_LIMIT).await;
+    sender.abort();
+    SlowBody {
+        reply: answer.reply,
+        sent_before_answer,
+        total,
+        closed,
+        held,
+    }
+}
+
+/// A wrong or missing `Authorization` is refused from the head: the 401
+/// comes while the 2 MiB body is still being sent, nothing of it is held,
+/// and the connection is closed instead of drained.
+#[tokio::test]
+async fn a_wrong_authorization_is_refused_without_reading_the_body() {
+    const TOTAL: usize = 2 * 1024 * 1024;
+    // A connection idle outside a delivery is cut after keep-alive plus the
+    // header timeout: made longer than the test waits for the close, so a
+    // close it sees comes from the refusal.
+    let gateway = start(Options {
+        header_read_timeout: CLOSE_LIMIT * 3,
+        ..Options::default()
+    })
+    .await;
+    let length = TOTAL.to_string();
+    let wrong = ("Authorization", &b"Bearer wrong"[..]);
+    let json = ("Content-Type", &b"application/json"[..]);
+    let declared = ("Content-Length", length.as_bytes());
+    let chunked = ("Transfer-Encoding", &b"chunked"[..]);
+    let request =
+        |headers: &[(&str, &[u8])]| head(&format!("POST {} HTTP/1.1", gateway.path), headers);
+    for (what, head, is_chunked) in [
+        (
+            "wrong, declared length",
+            request(&[wrong, json, declared]),
+            false,
+        ),
+        ("wrong, chunked", request(&[wrong, json, chunked]), true),
+        (
+            "missing, declared length",
+            request(&[json, declared]),
+            false,
+        ),
+    ] {
+        let slow = send_slow_body(&gateway, head, TOTAL, is_chunked).await;
+        assert_eq!(slow.reply, Reply::Status(401), "{what}: {slow:?}");
+        assert!(
+            slow.sent_before_answer < slow.total,
+            "{what}: answered only once the body was sent: {slow:?}"
+        );
+        assert_eq!(slow.held, 0, "{what}: body bytes were held: {slow:?}");
+        assert!(slow.closed, "{what}: the connection stayed open: {slow:?}");
+    }
+    assert_still_serving(&gateway).await;
 }
 
 /// The median and maximum latency of 50 deliveries sent one after another.

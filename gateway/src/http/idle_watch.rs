@@ -15,10 +15,16 @@
 //! from one answer to the head of its next request (actix closes a silent
 //! kept-alive connection at the keep-alive timeout by itself).
 //!
+//! The handler can also end a connection sooner: after a refused sender's
+//! answer ([`DeliveryInProgress::end_connection`]), the connection is shut
+//! down a short grace after the delivery, so that a sender still sending a
+//! body it was refused for (chunked bodies are drained, not cut, by actix)
+//! holds nothing for long.
+//!
 //! Marking costs the handler two atomic updates and wakes nobody: the
 //! watch sleeps until the earliest moment the connection could have gone
 //! idle for too long, looks, and sleeps again; it is woken early only when
-//! the connection closes.
+//! the connection closes or a delivery asks for its end.
 
 use std::any::Any;
 use std::net::Shutdown;
@@ -43,6 +49,10 @@ struct Activity {
     idle_since: AtomicU64,
     /// Signalled when the connection is dropped.
     closed: Notify,
+    /// A shorter idle limit a delivery asked for, in milliseconds (0: none).
+    ending_within: AtomicU64,
+    /// Signalled when a delivery that asked for the end is over.
+    ending: Notify,
 }
 
 impl Activity {
@@ -57,6 +67,10 @@ impl Activity {
             return None;
         }
         let since = Duration::from_millis(self.idle_since.load(Ordering::Acquire));
+        let limit = match self.ending_within.load(Ordering::Acquire) {
+            0 => limit,
+            ending => limit.min(Duration::from_millis(ending)),
+        };
         Some(self.opened + since + limit)
     }
 }
@@ -84,6 +98,15 @@ impl Drop for ConnectionActivity {
 #[derive(Debug)]
 pub struct DeliveryInProgress<'a>(&'a ConnectionActivity);
 
+impl DeliveryInProgress<'_> {
+    /// Shuts the connection down `grace` after this delivery, whatever the
+    /// client still sends: time enough for the answer to go out.
+    pub fn end_connection(&self, grace: Duration) {
+        let millis = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.0.0.ending_within.store(millis, Ordering::Release);
+    }
+}
+
 impl Drop for DeliveryInProgress<'_> {
     fn drop(&mut self) {
         let activity = &self.0.0;
@@ -92,6 +115,9 @@ impl Drop for DeliveryInProgress<'_> {
             .idle_since
             .store(activity.millis_since_opened(), Ordering::Release);
         activity.deliveries.fetch_sub(1, Ordering::AcqRel);
+        if activity.ending_within.load(Ordering::Acquire) > 0 {
+            activity.ending.notify_one();
+        }
     }
 }
 
@@ -116,6 +142,8 @@ pub fn watch_connection(connection: &dyn Any, extensions: &mut Extensions, idle_
         deliveries: AtomicU32::new(0),
         idle_since: AtomicU64::new(0),
         closed: Notify::new(),
+        ending_within: AtomicU64::new(0),
+        ending: Notify::new(),
     });
     extensions.insert(ConnectionActivity(Arc::clone(&activity)));
     actix_web::rt::spawn(close_when_idle(activity, socket, idle_limit));
@@ -143,6 +171,7 @@ async fn close_when_idle(
         }
         tokio::select! {
             () = activity.closed.notified() => return,
+            () = activity.ending.notified() => {}
             () = tokio::time::sleep_until(check_at) => {}
         }
     }

@@ -72,7 +72,7 @@ async fn deliver(
 ) -> HttpResponse {
     let arrived = Instant::now();
     // While this runs, the connection is not idle (see idle_watch).
-    let _in_delivery = request
+    let in_delivery = request
         .conn_data::<ConnectionActivity>()
         .map(ConnectionActivity::delivery);
     let receiver = lookup(&request, &state);
@@ -96,6 +96,11 @@ async fn deliver(
         .get_or_create(&ProviderLabels { provider })
         .observe(elapsed.as_secs_f64());
     log(receiver.as_deref(), &answer, elapsed);
+    if ends_connection(&answer)
+        && let Some(in_delivery) = &in_delivery
+    {
+        in_delivery.end_connection(REFUSED_CONNECTION_GRACE);
+    }
     respond(&answer)
 }
 
@@ -203,6 +208,11 @@ fn body_answer(error: BodyError) -> Answer {
         BodyError::Overloaded => Answer::Overloaded,
     }
 }
+
+/// How long a refused sender's connection stays open after its answer: time
+/// for the answer to go out, then it is shut down whatever the sender still
+/// sends (actix would drain a chunked body to its end).
+const REFUSED_CONNECTION_GRACE: Duration = Duration::from_secs(1);
 
 /// True for the answers to a sender that was not authenticated: its
 /// connection is closed after the answer instead of draining whatever body
