@@ -2,15 +2,20 @@
 //! nothing the gateway logs (text and JSON, at debug and at trace for every
 //! crate) carries a secret value, a receiver token or path, an
 //! `Authorization` value or a body; no answer echoes the `Authorization`
-//! header or the body; and wrong credentials, however many, never patch,
-//! while counting against the receiver's rate limit.
+//! header or the body; wrong credentials, however many, never patch and
+//! never cost the right sender anything; and a Secret value no sender can
+//! present makes the receiver not ready with its own reason.
 
 mod real_binary;
 
 use std::time::Duration;
 
 use k8s_openapi::ByteString;
+use kargo_webhook_gateway::kargo::ProjectConfig;
+use kargo_webhook_gateway::receivers::UrlLayout;
+use kargo_webhook_gateway::receivers::url::PathInputs;
 use kargo_webhook_testenv::ControlPlane;
+use kube::api::Api;
 use real_binary::{
     Answer, GatewayProcess, REACTION, create_warehouse, eventually, fixture, post, published_path,
     put_project_config, put_secret, refresh_token,
@@ -250,9 +255,9 @@ async fn answers_never_echo_the_authorization_header_or_the_body() {
         &args(&[
             "--body-limit",
             "2048",
-            "--receiver-rate",
+            "--failed-attempt-rate",
             "0.5",
-            "--receiver-burst",
+            "--failed-attempt-burst",
             "8",
         ]),
     );
@@ -317,7 +322,8 @@ async fn answers_never_echo_the_authorization_header_or_the_body() {
             .await,
         ),
     ];
-    // Exhaust the rate limit with wrong credentials until a 429 comes.
+    // Exhaust the failed-attempt limit with wrong credentials until a 429
+    // comes.
     let limited = eventually("a 429", REACTION, || async {
         let answer = post(
             &url,
@@ -351,14 +357,14 @@ async fn answers_never_echo_the_authorization_header_or_the_body() {
 }
 
 #[tokio::test]
-async fn wrong_credentials_never_patch_and_count_against_the_rate_limit() {
+async fn wrong_credentials_never_patch_and_never_limit_the_right_sender() {
     let control_plane = ControlPlane::shared();
     let client = control_plane.admin_client();
     let secret = marker("Bearer guessed-secret");
     let json = ("content-type", "application/json");
 
     // No limit: 200 wrong guesses, all refused, nothing patched.
-    let unlimited = GatewayProcess::start(control_plane, &args(&["--receiver-rate", "0"]));
+    let unlimited = GatewayProcess::start(control_plane, &args(&["--failed-attempt-rate", "0"]));
     let (namespace, path) = project(&client, "secrets-guess", &secret).await;
     let url = unlimited.url(&path);
     for guess in guesses(&secret, 200) {
@@ -382,11 +388,21 @@ async fn wrong_credentials_never_patch_and_count_against_the_rate_limit() {
     assert!(refresh_token(&client, &namespace, "nginx").await.is_some());
     drop(unlimited);
 
-    // With a limit, failed attempts use it up: 429 appears, for the right
-    // value too, until the bucket refills.
+    // With a limit, failed attempts use it up: 429 appears for them, and
+    // the right value is served all the same, even under a delivery rate
+    // the operator set.
     let limited = GatewayProcess::start(
         control_plane,
-        &args(&["--receiver-rate", "1", "--receiver-burst", "20"]),
+        &args(&[
+            "--failed-attempt-rate",
+            "1",
+            "--failed-attempt-burst",
+            "20",
+            "--receiver-rate",
+            "1",
+            "--receiver-burst",
+            "2",
+        ]),
     );
     let (namespace, path) = project(&client, "secrets-limit", &secret).await;
     let url = limited.url(&path);
@@ -414,23 +430,87 @@ async fn wrong_credentials_never_patch_and_count_against_the_rate_limit() {
         fixture("push-simple.json"),
     )
     .await;
-    assert_eq!(answer.status, 429, "{answer:?}");
-    assert!(answer.retry_after().is_some(), "{answer:?}");
-    assert_eq!(refresh_token(&client, &namespace, "nginx").await, None);
-    let refilled = eventually("the rate limit to refill", REACTION, || async {
-        let answer = post(
-            &url,
-            &[("authorization", &secret), json],
-            fixture("push-simple.json"),
-        )
-        .await;
-        (answer.status == 200).then_some(answer)
-    })
-    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(
-        refilled.json()["warehouses"].as_array().map(Vec::len),
+        answer.json()["warehouses"].as_array().map(Vec::len),
         Some(1)
     );
+    assert!(refresh_token(&client, &namespace, "nginx").await.is_some());
+}
+
+/// The `Ready` condition of a ProjectConfig's status, once it is `False`:
+/// `(reason, message)`.
+async fn not_ready(client: &kube::Client, namespace: &str) -> (String, String) {
+    let api: Api<ProjectConfig> = Api::namespaced(client.clone(), namespace);
+    eventually("the receiver reported not ready", REACTION, || async {
+        let config = api.get_opt(namespace).await.ok()??;
+        let status = serde_json::to_value(config.status?).ok()?;
+        let ready = status["conditions"]
+            .as_array()?
+            .iter()
+            .find(|c| c["type"] == "Ready" && c["status"] == "False")?
+            .clone();
+        Some((
+            ready["reason"].as_str()?.to_owned(),
+            ready["message"].as_str()?.to_owned(),
+        ))
+    })
+    .await
+}
+
+/// An `auth-header` with the newline `kubectl create secret --from-file`
+/// keeps, a leading space, or nothing at all can never be presented in a
+/// header: the receiver is reported not ready with its own reason (here in
+/// the status the gateway publishes; otherwise as an Event) instead of
+/// answering 401 to everything, and no URL of it accepts anything, an empty
+/// `Authorization` included.
+#[tokio::test]
+async fn secret_values_no_sender_can_present_make_the_receiver_not_ready() {
+    let control_plane = ControlPlane::shared();
+    let client = control_plane.admin_client();
+    let gateway = GatewayProcess::start(control_plane, &args(&[]));
+    let layout = UrlLayout::new(EXTERNAL_URL, BASE_PATH).expect("a valid layout");
+    for (value, shown) in [
+        ("Bearer from-file-secret\n", "trailing newline"),
+        (" Bearer leading-space-secret", "leading space"),
+        ("", "empty"),
+    ] {
+        let namespace = ControlPlane::shared()
+            .fresh_namespace("secrets-shape")
+            .await;
+        put_secret(&client, &namespace, "harbor-webhook", value).await;
+        put_project_config(&client, &namespace, "harbor-webhook").await;
+        let (reason, message) = not_ready(&client, &namespace).await;
+        assert_eq!(reason, "SecretValueUnusable", "{shown}: {message}");
+        assert!(message.contains("auth-header"), "{shown}: {message}");
+        let bare = value.trim();
+        assert!(
+            bare.is_empty() || !message.contains(bare),
+            "{shown}: the message shows the value: {message}"
+        );
+        // Kargo's controller would publish the URL of this value; the
+        // gateway serves nothing there, whatever is presented.
+        let path = layout.path(&PathInputs {
+            project: &namespace,
+            receiver_type: "harbor",
+            receiver_name: "harbor",
+            secret_values: &[value.as_bytes()],
+        });
+        for presented in [value.trim(), ""] {
+            let answer = post(
+                &gateway.url(path.as_str()),
+                &[
+                    ("authorization", presented),
+                    ("content-type", "application/json"),
+                ],
+                fixture("push-simple.json"),
+            )
+            .await;
+            assert_eq!(answer.status, 404, "{shown}, {presented:?}: {answer:?}");
+        }
+    }
+    let logs = gateway.logs().join("\n");
+    assert!(logs.contains("SecretValueUnusable"), "not in the log");
 }
 
 /// `count` wrong `Authorization` values: random ones, near misses of
