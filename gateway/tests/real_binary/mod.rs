@@ -2,6 +2,10 @@
 //! started with the admin kubeconfig in `KUBECONFIG`, every line it writes
 //! on stderr kept for the test, its addresses read from its "gateway
 //! listening" line, signals sent to it by pid.
+//!
+//! The binary is the one Cargo built for the tests; set
+//! `KARGO_WEBHOOK_TEST_GATEWAY_BIN` to run another (a release build, to
+//! measure what users run).
 
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
@@ -42,7 +46,9 @@ impl GatewayProcess {
     /// # Panics
     /// If it does not start listening within [`REACTION`].
     pub fn start(control_plane: &ControlPlane, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kargo-webhook-gateway"))
+        let binary = std::env::var_os("KARGO_WEBHOOK_TEST_GATEWAY_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_kargo-webhook-gateway").into());
+        let mut child = Command::new(binary)
             .args([
                 "--webhook-address",
                 "127.0.0.1:0",
