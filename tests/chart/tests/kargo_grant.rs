@@ -180,6 +180,7 @@ async fn the_harbor_flow_works_with_only_kargos_grant() {
     .await
     .expect("applying the ClusterConfig");
     let cluster_path = kargo_path("", "cluster-harbor", CLUSTER_AUTH);
+    let before = refresh_token(&admin, &granted, "nginx").await;
     let body = eventually(
         "a delivery to the ClusterConfig's URL to succeed",
         REACTION,
@@ -195,12 +196,16 @@ async fn the_harbor_flow_works_with_only_kargos_grant() {
         },
     )
     .await;
+    // A ClusterConfig receiver's answer counts the Warehouses of every
+    // project without naming them; the refresh is on the Warehouse.
     assert!(
-        body["warehouses"]
-            .as_array()
-            .is_some_and(|all| all.contains(&json!(format!("{granted}/nginx")))),
+        body["msg"]
+            .as_str()
+            .is_some_and(|msg| msg.starts_with("refreshed ")),
         "{body}"
     );
+    assert_eq!(body.get("warehouses"), None, "{body}");
+    assert_ne!(refresh_token(&admin, &granted, "nginx").await, before);
 
     // A project without Kargo's RoleBinding: the account may not list its
     // Secrets, the receiver is reported SecretAccessDenied, and its URL is

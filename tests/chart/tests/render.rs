@@ -357,6 +357,8 @@ fn values_reach_their_variables() {
         ("externalWebhooksServer.logFormat", "text"),
         ("externalWebhooksServer.bodyLimit", "1048576"),
         ("externalWebhooksServer.receiverRate", "2.5"),
+        ("externalWebhooksServer.failedAttemptRate", "3"),
+        ("externalWebhooksServer.bodyMemoryBudget", "134217728"),
         ("externalWebhooksServer.answerDeadline", "2s"),
         ("externalWebhooksServer.secretLabelSelector", "team=a"),
         (
@@ -372,6 +374,8 @@ fn values_reach_their_variables() {
         ("KARGO_WEBHOOK_GATEWAY_LOG_FORMAT", "text"),
         ("KARGO_WEBHOOK_GATEWAY_BODY_LIMIT", "1048576"),
         ("KARGO_WEBHOOK_GATEWAY_RECEIVER_RATE", "2.5"),
+        ("KARGO_WEBHOOK_GATEWAY_FAILED_ATTEMPT_RATE", "3"),
+        ("KARGO_WEBHOOK_GATEWAY_BODY_MEMORY_BUDGET", "134217728"),
         ("KARGO_WEBHOOK_GATEWAY_ANSWER_DEADLINE", "2s"),
         ("KARGO_WEBHOOK_GATEWAY_SECRET_LABEL_SELECTOR", "team=a"),
         (
