@@ -346,7 +346,8 @@ async fn a_rotated_secret_moves_the_url_and_the_old_one_answers_404() {
 #[tokio::test]
 async fn a_missing_secret_makes_ready_false_and_leaves_siblings_working() {
     let client = ControlPlane::shared().admin_client();
-    let gateway = RunningGateway::shared();
+    // The gateway publishes the status this test reads.
+    RunningGateway::shared();
     let namespace = ControlPlane::shared().fresh_namespace("missing").await;
     put_secret(
         &client,
@@ -398,22 +399,7 @@ async fn a_missing_secret_makes_ready_false_and_leaves_siblings_working() {
         .collect();
     assert_eq!(listed, ["good"]);
 
-    create_warehouse(
-        &client,
-        &namespace,
-        "nginx",
-        json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
-    )
-    .await;
-    gateway.wait_indexed(&namespace, &["nginx"]).await;
-    let path = receiver_path(&client, &namespace, "good").await;
-    let (status, body) = deliver(
-        &gateway.url(&path),
-        Some(AUTH),
-        JSON,
-        fixture("push-simple.json"),
-    )
-    .await;
+    let (status, body) = push_to_a_new_nginx_warehouse(&client, &namespace, "good").await;
     assert_eq!(
         (status, body["warehouses"].clone()),
         (200, json!([format!("{namespace}/nginx")]))
@@ -522,12 +508,38 @@ async fn two_quick_pushes_write_two_distinct_refresh_tokens() {
     assert_ne!(first, second);
 }
 
+/// Creates Warehouse `nginx` in `namespace`, waits until the gateway has
+/// indexed it, and sends the plain nginx push to `receiver`'s path there.
+async fn push_to_a_new_nginx_warehouse(
+    client: &kube::Client,
+    namespace: &str,
+    receiver: &str,
+) -> (u16, Value) {
+    let gateway = RunningGateway::shared();
+    create_warehouse(
+        client,
+        namespace,
+        "nginx",
+        json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
+    )
+    .await;
+    gateway.wait_indexed(namespace, &["nginx"]).await;
+    let path = receiver_path(client, namespace, receiver).await;
+    deliver(
+        &gateway.url(&path),
+        Some(AUTH),
+        JSON,
+        fixture("push-simple.json"),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_secret_without_kargos_label_works_as_with_kargos_own_server() {
     // Kargo's server reads a receiver's Secret by name, whatever its
     // labels; so does the gateway by default.
     let client = ControlPlane::shared().admin_client();
-    let gateway = RunningGateway::shared();
+    RunningGateway::shared();
     let namespace = ControlPlane::shared().fresh_namespace("unlabelled").await;
     let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(json!({
         "apiVersion": "v1",
@@ -541,22 +553,7 @@ async fn a_secret_without_kargos_label_works_as_with_kargos_own_server() {
         .await
         .expect("create the Secret");
     put_project_config(&client, &namespace, receivers("plain")).await;
-    create_warehouse(
-        &client,
-        &namespace,
-        "nginx",
-        json!([{"image": {"repoURL": "harbor.example.com/library/nginx"}}]),
-    )
-    .await;
-    gateway.wait_indexed(&namespace, &["nginx"]).await;
-    let path = receiver_path(&client, &namespace, "harbor").await;
-    let (status, body) = deliver(
-        &gateway.url(&path),
-        Some(AUTH),
-        JSON,
-        fixture("push-simple.json"),
-    )
-    .await;
+    let (status, body) = push_to_a_new_nginx_warehouse(&client, &namespace, "harbor").await;
     assert_eq!(status, 200, "{body}");
     assert!(refresh_token(&client, &namespace, "nginx").await.is_some());
 }
