@@ -42,7 +42,9 @@ async fn the_api_server_accepts_every_rendered_object() {
             let types = object.types.clone().expect("apiVersion and kind");
             // The Prometheus Operator's and cert-manager's CRDs are not
             // installed here.
-            if ["ServiceMonitor", "Certificate", "Issuer"].contains(&types.kind.as_str()) {
+            if ["ServiceMonitor", "PrometheusRule", "Certificate", "Issuer"]
+                .contains(&types.kind.as_str())
+            {
                 continue;
             }
             let gvk = GroupVersionKind::try_from(&types).expect("a group/version/kind");

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // Each test binary uses its own subset.
 
 pub mod install;
+pub mod observability;
 
 use std::collections::BTreeMap;
 
@@ -44,6 +45,8 @@ pub const ALL_FEATURES: &[(&str, &str)] = &[
     ),
     ("externalWebhooksServer.autoscaling.enabled", "true"),
     ("externalWebhooksServer.podDisruptionBudget.enabled", "true"),
+    observability::DASHBOARD,
+    observability::RULES,
 ];
 
 /// The chart rendered as release `kargo-webhook-gateway` in namespace
