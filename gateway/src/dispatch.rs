@@ -9,9 +9,10 @@ use futures::future::join_all;
 use kargo_webhook_provider::{Outcome, ProviderError, PushedRepository, RepoKind, Unauthenticated};
 use tokio::time::Instant;
 
-use crate::index::{SharedIndex, WarehouseId, WarehouseIndex};
+use crate::index::{SharedIndex, WarehouseIndex};
+use crate::kargo::{WarehouseId, WarehouseScope};
 use crate::ratelimit::Limited;
-use crate::receivers::{Receiver, WarehouseScope};
+use crate::receivers::Receiver;
 use crate::refresher::{PatchError, Refresher};
 
 /// How long a client should wait before sending again after a 503.

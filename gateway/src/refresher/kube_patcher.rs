@@ -8,8 +8,7 @@ use std::time::Duration;
 use kube::api::{Api, Patch, PatchParams};
 
 use super::{PatchError, PatchResult, Patcher};
-use crate::index::WarehouseId;
-use crate::kargo::{REFRESH_ANNOTATION, Warehouse};
+use crate::kargo::{REFRESH_ANNOTATION, Warehouse, WarehouseId};
 
 /// How long one patch may take. The client has no read timeout of its own
 /// (watches need none), so without this bound a patch stuck on a stalled

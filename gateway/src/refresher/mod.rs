@@ -35,7 +35,8 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, SemaphorePermit, oneshot};
 
-use crate::index::WarehouseId;
+use crate::config::DEFAULT_MAX_CONCURRENT_PATCHES;
+use crate::kargo::WarehouseId;
 
 pub mod kube_patcher;
 pub mod token;
@@ -58,6 +59,16 @@ pub enum PatchError {
 
 /// The outcome of one refresh as a delivery sees it.
 pub type PatchResult = Result<(), PatchError>;
+
+/// A stable label for a patch result, for metrics: `success`, `not_found`
+/// or `error`.
+pub fn patch_result_label(result: &PatchResult) -> &'static str {
+    match result {
+        Ok(()) => "success",
+        Err(PatchError::NotFound) => "not_found",
+        Err(PatchError::Api(_) | PatchError::Stopped) => "error",
+    }
+}
 
 /// Sends one refresh patch. The production implementation talks to the API
 /// server; tests can count and time patches.
@@ -133,9 +144,6 @@ pub struct RefreshSettings {
     /// Patches in flight at once, over all Warehouses (at least 1).
     pub max_concurrent_patches: usize,
 }
-
-/// Default of [`RefreshSettings::max_concurrent_patches`].
-pub const DEFAULT_MAX_CONCURRENT_PATCHES: usize = 8;
 
 impl Default for RefreshSettings {
     fn default() -> Self {
