@@ -51,11 +51,43 @@ pub enum PatchError {
     NotFound,
     /// The API server refused or could not be reached; worth retrying.
     #[error("Kubernetes API error: {0}")]
-    Api(String),
+    Api(#[source] ApiFailure),
     /// The refresher stopped before the patch was sent (shutdown).
     #[error("refresher stopped")]
     Stopped,
 }
+
+/// A patch the API server refused or did not answer. Shared by every
+/// delivery waiting for the patch, hence the `Arc` around the cause.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiFailure {
+    /// The client returned an error.
+    #[error("{0}")]
+    Client(#[source] Arc<kube::Error>),
+    /// No answer within this many seconds.
+    #[error("no answer within {0} s")]
+    Timeout(u64),
+}
+
+impl From<kube::Error> for ApiFailure {
+    fn from(error: kube::Error) -> Self {
+        Self::Client(Arc::new(error))
+    }
+}
+
+/// Two failures are the same when they are one shared error (a batch of
+/// deliveries answered from one patch), or timeouts of the same bound.
+impl PartialEq for ApiFailure {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Client(a), Self::Client(b)) => Arc::ptr_eq(a, b),
+            (Self::Timeout(a), Self::Timeout(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ApiFailure {}
 
 /// The outcome of one refresh as a delivery sees it.
 pub type PatchResult = Result<(), PatchError>;

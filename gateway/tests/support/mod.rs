@@ -79,7 +79,11 @@ impl Patcher for MemoryPatcher {
     ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
         Box::pin(async move {
             match self.behaviour {
-                Api::Failing => return Err(PatchError::Api("connection refused".into())),
+                Api::Failing => {
+                    return Err(PatchError::Api(
+                        kube::Error::Service("connection refused".into()).into(),
+                    ));
+                }
                 Api::Slow(delay) => tokio::time::sleep(delay).await,
                 Api::Healthy => {}
             }
