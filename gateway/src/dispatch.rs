@@ -19,7 +19,7 @@ use crate::refresher::{PatchError, Refresher};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dispatched {
     /// A well-formed event with nothing to refresh.
-    Ignored(String),
+    Ignored(&'static str),
     /// Refreshes landed.
     Refreshed {
         /// Warehouses refreshed.
@@ -88,7 +88,7 @@ pub async fn act(
         let index = index.read().unwrap_or_else(|p| p.into_inner());
         match select_targets(&index, receiver, &pushes) {
             Ok(targets) => (targets, index.is_stale()),
-            Err(reason) => return Dispatched::Ignored(reason.to_owned()),
+            Err(reason) => return Dispatched::Ignored(reason),
         }
     };
     if stale {

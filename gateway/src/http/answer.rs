@@ -48,7 +48,7 @@ pub enum Answer {
     /// The memory budget for request bodies had no room (503).
     Overloaded,
     /// A well-formed event with nothing to refresh (200).
-    Ignored(String),
+    Ignored(&'static str),
     /// Refreshes landed (200).
     Refreshed {
         /// Warehouses refreshed.
@@ -328,7 +328,7 @@ mod tests {
             r#"{"gone":["a/w3"],"msg":"refreshed 0 warehouse(s)","warehouses":[]}"#
         );
         assert_eq!(
-            body(&Answer::Ignored("x".into())),
+            body(&Answer::Ignored("x")),
             serde_json::json!({"msg": "ignored: x"})
         );
         assert_eq!(Answer::NotFound.status(), StatusCode::NOT_FOUND);
