@@ -33,15 +33,16 @@ use std::sync::{Arc, LazyLock};
 
 use kargo_webhook_gateway::dispatch::select_targets;
 use kargo_webhook_gateway::http::route;
-use kargo_webhook_gateway::index::{Subscriptions, WarehouseId, WarehouseIndex};
+use kargo_webhook_gateway::index::{Subscriptions, WarehouseIndex};
+use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_gateway::ratelimit::RateLimit;
 use kargo_webhook_gateway::receivers::resolve::{
-    Owner, ResolveContext, SecretData, SecretLookup, resolve,
+    ResolveContext, SecretData, SecretLookup, resolve,
 };
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
-use kargo_webhook_gateway::receivers::{Receiver, ReceiverTable, Scope, UrlLayout};
+use kargo_webhook_gateway::receivers::{Receiver, ReceiverTable, UrlLayout};
 use kargo_webhook_provider::{
     HeaderSource, Outcome, PushedRepository, RepoKey, RepoKind, RequestHead, SecretValue,
 };

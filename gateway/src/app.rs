@@ -21,7 +21,7 @@ use crate::index::SharedIndex;
 use crate::index::sync::IndexHandler;
 use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
 use crate::lease::{LeaderElection, LeaseConfig};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, PatchLabels};
 use crate::readiness::Readiness;
 use crate::receivers::builder::{SharedTable, TableBuilder};
 use crate::receivers::events::ProblemReporter;
@@ -29,7 +29,10 @@ use crate::receivers::publish::StatusPublisher;
 use crate::receivers::secret_watches::{self, SecretWatches};
 use crate::receivers::sources::{ConfigHandler, SharedSources, needed_secret_keys};
 use crate::receivers::{ReceiverTable, UrlLayout};
-use crate::refresher::{KubePatcher, RefreshSettings, Refresher, RetryPolicy};
+use crate::refresher::{
+    KubePatcher, PatchResult, RefreshObserver, RefreshSettings, Refresher, RetryPolicy,
+    patch_result_label,
+};
 use crate::watch::WatchReporting;
 use crate::{providers_linked, watch as kwatch};
 
@@ -85,7 +88,7 @@ impl Gateway {
         };
         let refresher = Refresher::new(
             Arc::new(KubePatcher::new(client.clone())),
-            Arc::clone(&metrics) as Arc<dyn crate::refresher::RefreshObserver>,
+            Arc::clone(&metrics) as Arc<dyn RefreshObserver>,
             RefreshSettings {
                 retry: RetryPolicy::default(),
                 coalesce: config.coalesce,
@@ -366,5 +369,45 @@ async fn probe_api(client: kube::Client, readiness: Arc<Readiness>) {
         if readiness.api_unreachable() && client.apiserver_version().await.is_ok() {
             readiness.mark_api_reachable();
         }
+    }
+}
+
+// The refresher reports through its observer trait and knows nothing of
+// metrics; metrics know nothing of the refresher. The wiring joins them.
+impl RefreshObserver for Metrics {
+    fn patched(&self, result: &PatchResult) {
+        self.patches
+            .get_or_create(&PatchLabels {
+                result: patch_result_label(result),
+            })
+            .inc();
+    }
+
+    fn coalesced(&self) {
+        self.coalesced.inc();
+    }
+
+    fn waiting(&self, change: i64) {
+        self.patches_waiting.inc_by(change);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::refresher::PatchError;
+
+    #[test]
+    fn refresh_observations_reach_the_metrics() {
+        let metrics = Metrics::new();
+        metrics.patched(&Ok(()));
+        metrics.patched(&Err(PatchError::NotFound));
+        metrics.coalesced();
+        metrics.waiting(2);
+        let text = metrics.encode();
+        assert!(text.contains("kargo_webhook_refresh_patches_total{result=\"success\"} 1"));
+        assert!(text.contains("kargo_webhook_refresh_patches_total{result=\"not_found\"} 1"));
+        assert!(text.contains("kargo_webhook_coalesced_deliveries_total 1"));
+        assert!(text.contains("kargo_webhook_refresh_patches_waiting 2"));
     }
 }

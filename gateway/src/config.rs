@@ -9,6 +9,10 @@ use clap::{Parser, ValueEnum};
 
 use crate::ratelimit::{Rate, RateLimit};
 
+/// Default of `--max-concurrent-patches`, and of the refresher's setting
+/// when it is built without a command line (tests, tools).
+pub const DEFAULT_MAX_CONCURRENT_PATCHES: usize = 8;
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -211,7 +215,7 @@ pub struct Config {
     #[arg(
         long,
         env = "KARGO_WEBHOOK_GATEWAY_MAX_CONCURRENT_PATCHES",
-        default_value_t = crate::refresher::DEFAULT_MAX_CONCURRENT_PATCHES,
+        default_value_t = DEFAULT_MAX_CONCURRENT_PATCHES,
         value_parser = parse_at_least_one
     )]
     pub max_concurrent_patches: usize,

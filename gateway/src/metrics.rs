@@ -9,8 +9,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::refresher::{PatchError, PatchResult, RefreshObserver};
-
 /// Labels of a delivery.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct DeliveryLabels {
@@ -224,33 +222,6 @@ impl Default for Metrics {
     }
 }
 
-/// A label for a patch result.
-pub fn patch_result_label(result: &PatchResult) -> &'static str {
-    match result {
-        Ok(()) => "success",
-        Err(PatchError::NotFound) => "not_found",
-        Err(PatchError::Api(_) | PatchError::Stopped) => "error",
-    }
-}
-
-impl RefreshObserver for Metrics {
-    fn patched(&self, result: &PatchResult) {
-        self.patches
-            .get_or_create(&PatchLabels {
-                result: patch_result_label(result),
-            })
-            .inc();
-    }
-
-    fn coalesced(&self) {
-        self.coalesced.inc();
-    }
-
-    fn waiting(&self, change: i64) {
-        self.patches_waiting.inc_by(change);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,8 +236,11 @@ mod tests {
                 outcome: "refreshed",
             })
             .inc();
-        metrics.patched(&Ok(()));
-        metrics.coalesced();
+        metrics
+            .patches
+            .get_or_create(&PatchLabels { result: "success" })
+            .inc();
+        metrics.coalesced.inc();
         metrics.set_receivers(2, 1);
         let without_tls = metrics.encode();
         assert!(

@@ -3,6 +3,7 @@
 //! unready until that watch has listed its resources again.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -61,24 +62,46 @@ impl Readiness {
         !self.api_reachable.load(Ordering::Relaxed)
     }
 
-    /// `Ok` when ready; otherwise what is missing, for `/readyz`'s body.
-    pub fn check(&self) -> Result<(), String> {
-        let waiting: Vec<&str> = self
+    /// `Ok` when ready; otherwise what is missing (`/readyz` shows it).
+    pub fn check(&self) -> Result<(), NotReady> {
+        let waiting: Vec<&'static str> = self
             .synced()
             .iter()
             .filter(|(_, synced)| !**synced)
             .map(|(name, _)| *name)
             .collect();
-        let unreachable = "Kubernetes API server unreachable";
-        match (waiting.is_empty(), self.api_unreachable()) {
-            (true, false) => Ok(()),
-            (true, true) => Err(unreachable.to_owned()),
-            (false, false) => Err(format!("waiting for the list of: {}", waiting.join(", "))),
-            (false, true) => Err(format!(
-                "{unreachable}; waiting for the list of: {}",
-                waiting.join(", ")
-            )),
+        let api_unreachable = self.api_unreachable();
+        if waiting.is_empty() && !api_unreachable {
+            return Ok(());
         }
+        Err(NotReady {
+            api_unreachable,
+            waiting,
+        })
+    }
+}
+
+/// What keeps the gateway from being ready: at least one of the two.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct NotReady {
+    /// The API server was last seen unreachable.
+    pub api_unreachable: bool,
+    /// The watches that have not listed since they started or last failed.
+    pub waiting: Vec<&'static str>,
+}
+
+impl fmt::Display for NotReady {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.api_unreachable {
+            f.write_str("Kubernetes API server unreachable")?;
+            if !self.waiting.is_empty() {
+                f.write_str("; ")?;
+            }
+        }
+        if !self.waiting.is_empty() {
+            write!(f, "waiting for the list of: {}", self.waiting.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -90,8 +113,15 @@ mod tests {
     fn ready_after_every_watch_synced_and_while_the_api_answers() {
         let readiness = Readiness::new(&["warehouses", "secrets"]);
         assert_eq!(
-            readiness.check(),
+            readiness.check().map_err(|e| e.to_string()),
             Err("waiting for the list of: secrets, warehouses".to_owned())
+        );
+        assert_eq!(
+            readiness.check(),
+            Err(NotReady {
+                api_unreachable: false,
+                waiting: vec!["secrets", "warehouses"],
+            })
         );
         readiness.mark_synced("warehouses");
         assert!(readiness.check().is_err());
@@ -99,7 +129,7 @@ mod tests {
         assert_eq!(readiness.check(), Ok(()));
         readiness.mark_api_unreachable();
         assert_eq!(
-            readiness.check(),
+            readiness.check().map_err(|e| e.to_string()),
             Err("Kubernetes API server unreachable".to_owned())
         );
         readiness.mark_api_reachable();
@@ -114,7 +144,7 @@ mod tests {
         readiness.mark_unsynced("warehouses");
         readiness.mark_api_unreachable();
         assert_eq!(
-            readiness.check(),
+            readiness.check().map_err(|e| e.to_string()),
             Err(
                 "Kubernetes API server unreachable; waiting for the list of: warehouses".to_owned()
             )
@@ -122,7 +152,7 @@ mod tests {
         // The API server answering is not enough: the view may be stale.
         readiness.mark_api_reachable();
         assert_eq!(
-            readiness.check(),
+            readiness.check().map_err(|e| e.to_string()),
             Err("waiting for the list of: warehouses".to_owned())
         );
         readiness.mark_synced("warehouses");

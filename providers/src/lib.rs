@@ -24,7 +24,9 @@ pub use authentication::{
     Authenticated, HeaderScheme, SignatureScheme, Unauthenticated, VerifyBody,
 };
 pub use delivery::{AuthenticatedDelivery, HeaderSource, RequestHead};
-pub use outcome::{Outcome, ProviderError, PushedRepository, RefreshBuilder, Refusal};
+pub use outcome::{
+    Outcome, ProviderError, PushedRepository, RefreshBuilder, Refusal, RepositoryEntry,
+};
 pub use provider::{Provider, deliver};
 pub use reference::{ReferenceError, RepoKey, RepoKind};
 pub use registry::{DuplicateProvider, Registration, Registry};

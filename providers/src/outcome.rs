@@ -49,8 +49,9 @@ pub enum Outcome {
     Refresh(Vec<PushedRepository>),
     /// A well-formed event that announces nothing new (a pull, a scan, ...).
     /// The reason is fixed text chosen by the provider, e.g.
-    /// `event type PULL_ARTIFACT announces no new artifact`.
-    Ignored(String),
+    /// `event type PULL_ARTIFACT announces no new artifact`: `'static`, so
+    /// that nothing from the request can end up in the answer.
+    Ignored(&'static str),
 }
 
 impl Outcome {
@@ -59,11 +60,11 @@ impl Outcome {
     pub fn refresh(pushes: impl IntoIterator<Item = PushedRepository>) -> Self {
         let mut builder = RefreshBuilder::default();
         for push in pushes {
-            let index = builder.repository(push.repository);
-            push.tags.iter().for_each(|tag| builder.add_tag(index, tag));
+            let mut entry = builder.repository(push.repository);
+            push.tags.iter().for_each(|tag| entry.add_tag(tag));
             push.digests
                 .iter()
-                .for_each(|digest| builder.add_digest(index, digest));
+                .for_each(|digest| entry.add_digest(digest));
         }
         builder.build()
     }
@@ -87,28 +88,22 @@ enum Pushed {
 }
 
 impl RefreshBuilder {
-    /// The index of `repository`, adding it (with nothing pushed yet) if new.
-    pub fn repository(&mut self, repository: RepoKey) -> usize {
-        if let Some(&index) = self.by_repository.get(&repository) {
-            return index;
-        }
-        let index = self.merged.len();
-        self.by_repository.insert(repository.clone(), index);
-        self.merged.push(PushedRepository::new(repository));
-        index
-    }
-
-    /// Records a tag of the repository at `index`, once.
-    pub fn add_tag(&mut self, index: usize, tag: &str) {
-        if self.seen.insert((index, Pushed::Tag(tag.to_owned()))) {
-            self.merged[index].tags.push(tag.to_owned());
-        }
-    }
-
-    /// Records a digest of the repository at `index`, once.
-    pub fn add_digest(&mut self, index: usize, digest: &str) {
-        if self.seen.insert((index, Pushed::Digest(digest.to_owned()))) {
-            self.merged[index].digests.push(digest.to_owned());
+    /// The entry of `repository`, adding it (with nothing pushed yet) if
+    /// new. The entry borrows the builder: tags and digests can only be
+    /// added to a repository of this builder.
+    pub fn repository(&mut self, repository: RepoKey) -> RepositoryEntry<'_> {
+        let index = match self.by_repository.get(&repository) {
+            Some(&index) => index,
+            None => {
+                let index = self.merged.len();
+                self.by_repository.insert(repository.clone(), index);
+                self.merged.push(PushedRepository::new(repository));
+                index
+            }
+        };
+        RepositoryEntry {
+            builder: self,
+            index,
         }
     }
 
@@ -120,6 +115,41 @@ impl RefreshBuilder {
     /// The refresh of every repository added.
     pub fn build(self) -> Outcome {
         Outcome::Refresh(self.merged)
+    }
+}
+
+/// One repository of a [`RefreshBuilder`], to record what was pushed to it.
+#[derive(Debug)]
+pub struct RepositoryEntry<'a> {
+    builder: &'a mut RefreshBuilder,
+    /// Its position in the builder, which only ever grows.
+    index: usize,
+}
+
+impl RepositoryEntry<'_> {
+    /// Records a tag, once.
+    pub fn add_tag(&mut self, tag: &str) {
+        self.record(Pushed::Tag(tag.to_owned()));
+    }
+
+    /// Records a digest, once.
+    pub fn add_digest(&mut self, digest: &str) {
+        self.record(Pushed::Digest(digest.to_owned()));
+    }
+
+    fn record(&mut self, pushed: Pushed) {
+        let builder = &mut *self.builder;
+        // Present by construction: the index was handed out by this builder.
+        let Some(repository) = builder.merged.get_mut(self.index) else {
+            return;
+        };
+        let (list, value) = match &pushed {
+            Pushed::Tag(tag) => (&mut repository.tags, tag.clone()),
+            Pushed::Digest(digest) => (&mut repository.digests, digest.clone()),
+        };
+        if builder.seen.insert((self.index, pushed)) {
+            list.push(value);
+        }
     }
 }
 
@@ -252,6 +282,31 @@ mod tests {
         assert_eq!(merged[0].tags, ["v1", "v2"]);
         assert_eq!(merged[0].digests, ["sha256:aa"]);
         assert_eq!(merged[1].repository, other);
+    }
+
+    #[test]
+    fn the_builder_records_each_value_once_under_its_repository() {
+        let key = RepoKey::image("harbor.example.org/team/app").expect("valid");
+        let other = RepoKey::image("harbor.example.org/team/other").expect("valid");
+        let mut builder = RefreshBuilder::default();
+        assert!(builder.is_empty());
+        builder.repository(key.clone()).add_tag("v1");
+        builder.repository(other.clone()).add_digest("sha256:bb");
+        let mut again = builder.repository(key.clone());
+        again.add_tag("v1");
+        again.add_digest("sha256:aa");
+        // The same text as a tag and as a digest is two different values.
+        again.add_digest("v1");
+        let Outcome::Refresh(merged) = builder.build() else {
+            panic!("refresh expected");
+        };
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].repository, key);
+        assert_eq!(merged[0].tags, ["v1"]);
+        assert_eq!(merged[0].digests, ["sha256:aa", "v1"]);
+        assert_eq!(merged[1].repository, other);
+        assert!(merged[1].tags.is_empty());
+        assert_eq!(merged[1].digests, ["sha256:bb"]);
     }
 
     #[test]

@@ -63,7 +63,7 @@ inventory::collect!(Registration);
 ///         Ok(Authenticated::by_receiver_url(head))
 ///     }
 ///     fn parse(&self, _: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
-///         Ok(Outcome::Ignored("an example announces nothing".into()))
+///         Ok(Outcome::Ignored("an example announces nothing"))
 ///     }
 /// }
 ///
@@ -157,7 +157,7 @@ mod tests {
             Ok(Authenticated::by_receiver_url(head))
         }
         fn parse(&self, _: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
-            Ok(Outcome::Ignored("test".into()))
+            Ok(Outcome::Ignored("test"))
         }
     }
 

@@ -18,12 +18,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use kargo_webhook_provider::{HeaderSource, RequestHead, Unauthenticated};
 use tokio::time::Instant;
 
+use super::answer::{Answer, unconfirmed_reason};
 use super::body::{self, BodyError, BodyLimits};
 use super::body_budget::BodyBudget;
 use super::idle_watch::ConnectionActivity;
 use super::route;
-use crate::dispatch::{self, Answer};
-use crate::index::{SharedIndex, WarehouseId};
+use crate::dispatch;
+use crate::index::SharedIndex;
+use crate::kargo::WarehouseId;
 use crate::metrics::{DeliveryLabels, Metrics, ProviderLabels};
 use crate::ratelimit::Limited;
 use crate::receivers::Receiver;
@@ -96,12 +98,12 @@ async fn deliver(
         .get_or_create(&ProviderLabels { provider })
         .observe(elapsed.as_secs_f64());
     log(receiver.as_deref(), &answer, elapsed);
-    if ends_connection(&answer)
+    if answer.ends_connection()
         && let Some(in_delivery) = &in_delivery
     {
         in_delivery.end_connection(REFUSED_CONNECTION_GRACE);
     }
-    respond(&answer)
+    answer.response()
 }
 
 fn lookup(request: &HttpRequest, state: &WebhookState) -> Option<Arc<Receiver>> {
@@ -163,7 +165,9 @@ async fn handle(
         Err(error) => Answer::Refused(error),
         Ok(outcome) => {
             let deadline = arrived + state.answer_deadline;
-            dispatch::act(outcome, receiver, &state.index, &state.refresher, deadline).await
+            dispatch::act(outcome, receiver, &state.index, &state.refresher, deadline)
+                .await
+                .into()
         }
     }
 }
@@ -214,40 +218,6 @@ fn body_answer(error: BodyError) -> Answer {
 /// sends (actix would drain a chunked body to its end).
 const REFUSED_CONNECTION_GRACE: Duration = Duration::from_secs(1);
 
-/// True for the answers to a sender that was not authenticated: its
-/// connection is closed after the answer instead of draining whatever body
-/// it is still sending.
-fn ends_connection(answer: &Answer) -> bool {
-    matches!(
-        answer,
-        Answer::Unauthenticated(_)
-            | Answer::RateLimited {
-                limit: Limited::FailedAttempts,
-                ..
-            }
-    )
-}
-
-fn respond(answer: &Answer) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(answer.status())
-        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = HttpResponse::build(status);
-    if let Some(retry_after) = answer.retry_after() {
-        // Whole seconds, rounded up: "0" would invite an immediate retry.
-        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-        response.insert_header((header::RETRY_AFTER, seconds.max(1).to_string()));
-    }
-    if matches!(answer, Answer::MethodNotAllowed) {
-        response.insert_header((header::ALLOW, "POST"));
-    }
-    if ends_connection(answer) {
-        response.force_close();
-    }
-    response
-        .content_type(header::ContentType::json())
-        .body(answer.body())
-}
-
 /// Warehouses as `namespace/name`, comma-separated, for the log (which
 /// names them even where the answer gives counts only).
 struct Joined<'a>(&'a [WarehouseId]);
@@ -268,7 +238,7 @@ impl fmt::Display for Joined<'_> {
 /// Failed attempts beyond the receiver's limit go to debug only, so that a
 /// flood of them cannot flood the log (the metrics count every one).
 fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
-    let status = answer.status();
+    let status = answer.status().as_u16();
     let outcome = answer.outcome();
     let millis = elapsed.as_secs_f64() * 1000.0;
     let Some(receiver) = receiver else {
@@ -292,7 +262,8 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
             gone_warehouses = %Joined(gone),
             "delivery"
         ),
-        Answer::Unavailable { reason } => {
+        Answer::Unavailable(why) => {
+            let reason = unconfirmed_reason(*why);
             tracing::warn!(
                 receiver = name,
                 provider,
@@ -328,22 +299,6 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_refusals_of_the_sender_end_the_connection() {
-        assert!(ends_connection(&Answer::Unauthenticated(
-            Unauthenticated::WrongCredentials("unauthorized")
-        )));
-        assert!(ends_connection(&Answer::RateLimited {
-            retry_after: Duration::from_secs(1),
-            limit: Limited::FailedAttempts,
-        }));
-        assert!(!ends_connection(&Answer::RateLimited {
-            retry_after: Duration::from_secs(1),
-            limit: Limited::Deliveries,
-        }));
-        assert!(!ends_connection(&Answer::NotFound));
-    }
 
     #[test]
     fn warehouses_join_for_the_log() {

@@ -3,55 +3,17 @@
 //! watch (apply, delete, and whole re-lists), read on every delivery.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
 use kargo_webhook_provider::RepoKey;
 use serde_json::Value;
 
-use crate::receivers::WarehouseScope;
+// The index's callers name Warehouses; the type's home is the Kargo model.
+pub use crate::kargo::WarehouseId;
+use crate::kargo::WarehouseScope;
 use crate::selection::{RuleCache, RuleError, SelectionRule};
 
 pub mod sync;
-
-/// A Warehouse's namespace and name.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WarehouseId {
-    namespace: Arc<str>,
-    name: Arc<str>,
-}
-
-impl WarehouseId {
-    /// The Warehouse `namespace/name`.
-    pub fn new(namespace: &str, name: &str) -> Self {
-        Self {
-            namespace: namespace.into(),
-            name: name.into(),
-        }
-    }
-
-    /// Its namespace.
-    pub fn namespace(&self) -> &str {
-        &self.namespace
-    }
-
-    /// Its name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl fmt::Display for WarehouseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
-}
-
-impl fmt::Debug for WarehouseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
 
 /// One subscription as the index keeps it.
 #[derive(Debug, Clone)]

@@ -13,9 +13,9 @@ use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use tokio::sync::watch;
 
 use super::builder::SharedTable;
-use super::resolve::{Owner, ReceiverProblem, Scope};
+use super::resolve::ReceiverProblem;
 use super::sources::SharedSources;
-use crate::kargo::GROUP;
+use crate::kargo::{GROUP, Owner, Scope};
 
 /// The Events' reporting controller.
 pub const REPORTER: &str = "kargo-webhook-gateway";

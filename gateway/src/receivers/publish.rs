@@ -16,11 +16,10 @@ use kube::api::{Api, Patch, PatchParams};
 use tokio::sync::watch;
 
 use super::builder::SharedTable;
-use super::resolve::{Owner, Scope};
 use super::sources::SharedSources;
 use super::status::{agrees, desired_status};
 use super::url::UrlLayout;
-use crate::kargo::{ClusterConfig, ProjectConfig, ReceiversStatus};
+use crate::kargo::{ClusterConfig, Owner, ProjectConfig, ReceiversStatus, Scope};
 use crate::metrics::{Metrics, PatchLabels};
 
 /// How often everything is compared again even without a change.

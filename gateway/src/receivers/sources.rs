@@ -12,9 +12,11 @@ use kube::ResourceExt;
 use kube::runtime::watcher;
 use tokio::sync::Notify;
 
-use super::resolve::{Owner, Scope, SecretData, SecretLookup};
+use super::resolve::{SecretData, SecretLookup};
 use super::url::ReceiverPath;
-use crate::kargo::{ClusterConfig, ProjectConfig, ReceiversStatus, WebhookReceiverConfig};
+use crate::kargo::{
+    ClusterConfig, Owner, ProjectConfig, ReceiversStatus, Scope, WebhookReceiverConfig,
+};
 use crate::watch::{FailureHandled, WatchHandler};
 
 /// One ProjectConfig or ClusterConfig as last seen.

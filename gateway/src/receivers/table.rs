@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::resolve::{Owner, Receiver, ReceiverResult};
+use super::resolve::{Receiver, ReceiverResult};
 use super::url::ReceiverPath;
+use crate::kargo::Owner;
 
 /// One ProjectConfig or ClusterConfig and what became of its receivers.
 #[derive(Debug, Clone)]

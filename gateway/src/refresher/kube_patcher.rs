@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use kube::api::{Api, Patch, PatchParams};
 
-use super::{PatchError, PatchResult, Patcher};
-use crate::index::WarehouseId;
-use crate::kargo::{REFRESH_ANNOTATION, Warehouse};
+use super::{ApiFailure, PatchError, PatchResult, Patcher};
+use crate::kargo::{REFRESH_ANNOTATION, Warehouse, WarehouseId};
 
 /// How long one patch may take. The client has no read timeout of its own
 /// (watches need none), so without this bound a patch stuck on a stalled
@@ -55,10 +54,9 @@ impl Patcher for KubePatcher {
                 Ok(Err(kube::Error::Api(status))) if status.code == 404 => {
                     Err(PatchError::NotFound)
                 }
-                Ok(Err(error)) => Err(PatchError::Api(error.to_string())),
-                Err(_) => Err(PatchError::Api(format!(
-                    "no answer within {} s",
-                    PATCH_TIMEOUT.as_secs()
+                Ok(Err(error)) => Err(PatchError::Api(error.into())),
+                Err(_) => Err(PatchError::Api(ApiFailure::Timeout(
+                    PATCH_TIMEOUT.as_secs(),
                 ))),
             }
         })

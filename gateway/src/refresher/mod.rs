@@ -35,7 +35,8 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, SemaphorePermit, oneshot};
 
-use crate::index::WarehouseId;
+use crate::config::DEFAULT_MAX_CONCURRENT_PATCHES;
+use crate::kargo::WarehouseId;
 
 pub mod kube_patcher;
 pub mod token;
@@ -50,14 +51,56 @@ pub enum PatchError {
     NotFound,
     /// The API server refused or could not be reached; worth retrying.
     #[error("Kubernetes API error: {0}")]
-    Api(String),
+    Api(#[source] ApiFailure),
     /// The refresher stopped before the patch was sent (shutdown).
     #[error("refresher stopped")]
     Stopped,
 }
 
+/// A patch the API server refused or did not answer. Shared by every
+/// delivery waiting for the patch, hence the `Arc` around the cause.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiFailure {
+    /// The client returned an error.
+    #[error("{0}")]
+    Client(#[source] Arc<kube::Error>),
+    /// No answer within this many seconds.
+    #[error("no answer within {0} s")]
+    Timeout(u64),
+}
+
+impl From<kube::Error> for ApiFailure {
+    fn from(error: kube::Error) -> Self {
+        Self::Client(Arc::new(error))
+    }
+}
+
+/// Two failures are the same when they are one shared error (a batch of
+/// deliveries answered from one patch), or timeouts of the same bound.
+impl PartialEq for ApiFailure {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Client(a), Self::Client(b)) => Arc::ptr_eq(a, b),
+            (Self::Timeout(a), Self::Timeout(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for ApiFailure {}
+
 /// The outcome of one refresh as a delivery sees it.
 pub type PatchResult = Result<(), PatchError>;
+
+/// A stable label for a patch result, for metrics: `success`, `not_found`
+/// or `error`.
+pub fn patch_result_label(result: &PatchResult) -> &'static str {
+    match result {
+        Ok(()) => "success",
+        Err(PatchError::NotFound) => "not_found",
+        Err(PatchError::Api(_) | PatchError::Stopped) => "error",
+    }
+}
 
 /// Sends one refresh patch. The production implementation talks to the API
 /// server; tests can count and time patches.
@@ -133,9 +176,6 @@ pub struct RefreshSettings {
     /// Patches in flight at once, over all Warehouses (at least 1).
     pub max_concurrent_patches: usize,
 }
-
-/// Default of [`RefreshSettings::max_concurrent_patches`].
-pub const DEFAULT_MAX_CONCURRENT_PATCHES: usize = 8;
 
 impl Default for RefreshSettings {
     fn default() -> Self {

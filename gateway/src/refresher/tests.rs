@@ -78,7 +78,9 @@ impl Patcher for RecordingPatcher {
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok();
             if failing {
-                Err(PatchError::Api("injected".into()))
+                Err(PatchError::Api(
+                    kube::Error::Service("injected".into()).into(),
+                ))
             } else {
                 Ok(())
             }

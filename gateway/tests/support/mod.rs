@@ -20,16 +20,17 @@ use kargo_webhook_gateway::http::body_budget::BodyBudget;
 use kargo_webhook_gateway::http::server::{KEEP_ALIVE, ServerSettings, webhook_server};
 use kargo_webhook_gateway::http::tls::TlsFiles;
 use kargo_webhook_gateway::http::webhook::WebhookState;
-use kargo_webhook_gateway::index::{SharedIndex, Subscriptions, WarehouseId};
+use kargo_webhook_gateway::index::{SharedIndex, Subscriptions};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
+use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId};
 use kargo_webhook_gateway::metrics::Metrics;
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_gateway::ratelimit::RateLimit;
 use kargo_webhook_gateway::receivers::resolve::{
-    Owner, ResolveContext, SecretData, SecretLookup, resolve,
+    ResolveContext, SecretData, SecretLookup, resolve,
 };
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
-use kargo_webhook_gateway::receivers::{ReceiverTable, Scope, UrlLayout};
+use kargo_webhook_gateway::receivers::{ReceiverTable, UrlLayout};
 use kargo_webhook_gateway::refresher::{
     NoObserver, PatchError, PatchResult, Patcher, RefreshSettings, Refresher,
 };
@@ -78,7 +79,11 @@ impl Patcher for MemoryPatcher {
     ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
         Box::pin(async move {
             match self.behaviour {
-                Api::Failing => return Err(PatchError::Api("connection refused".into())),
+                Api::Failing => {
+                    return Err(PatchError::Api(
+                        kube::Error::Service("connection refused".into()).into(),
+                    ));
+                }
                 Api::Slow(delay) => tokio::time::sleep(delay).await,
                 Api::Healthy => {}
             }

@@ -91,7 +91,7 @@ impl Provider for Harbor {
                 };
                 push::pushed_repositories(data).ok_or(INVALID_BODY)
             }
-            EventType::Other { reason } => Ok(Outcome::Ignored(reason.to_owned())),
+            EventType::Other { reason } => Ok(Outcome::Ignored(reason)),
         }
     }
 }

@@ -48,22 +48,22 @@ pub(crate) fn pushed_repositories(data: Option<&RawValue>) -> Option<Outcome> {
     let data: PushData<'_> = serde_json::from_str(data).ok()?;
     let resources = data.resources.unwrap_or_default();
     if resources.is_empty() {
-        return Some(Outcome::Ignored(NO_RESOURCES.to_owned()));
+        return Some(Outcome::Ignored(NO_RESOURCES));
     }
     let mut pushes = RefreshBuilder::default();
     for resource in &resources {
         let Some(repository) = resource.repository() else {
             continue;
         };
-        let index = pushes.repository(repository);
+        let mut entry = pushes.repository(repository);
         // A digest-only push (a multi-arch child, `docker push repo@sha256:...`)
         // puts the digest into `tag`: `ArtifactRef` reports it as a digest.
         // References that are neither are left out; the repository counts.
         let references = [resource.tag.as_deref(), resource.digest.as_deref()];
         for reference in references.into_iter().flatten().map(ArtifactRef::of) {
             match reference {
-                ArtifactRef::Tag(tag) => pushes.add_tag(index, tag),
-                ArtifactRef::Digest(digest) => pushes.add_digest(index, digest),
+                ArtifactRef::Tag(tag) => entry.add_tag(tag),
+                ArtifactRef::Digest(digest) => entry.add_digest(digest),
                 ArtifactRef::Invalid => {}
             }
         }

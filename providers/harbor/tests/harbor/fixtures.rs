@@ -155,12 +155,7 @@ fn every_fixture_gives_its_outcome() {
                 assert_eq!(refreshed(result), expected, "{}", fixture.name);
             }
             Expected::Ignored(reason) => {
-                assert_eq!(
-                    result,
-                    Ok(Outcome::Ignored(reason.to_owned())),
-                    "{}",
-                    fixture.name
-                );
+                assert_eq!(result, Ok(Outcome::Ignored(reason)), "{}", fixture.name);
             }
             Expected::Refused(error) => assert_eq!(result, Err(error), "{}", fixture.name),
         }

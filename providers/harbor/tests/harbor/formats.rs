@@ -154,11 +154,11 @@ fn cloudevents_non_pushes_are_ignored_by_name() {
         let body = format!(
             r#"{{"specversion":"1.0","id":"1","source":"/p","type":"{name}","data":{{}}}}"#
         );
-        assert_eq!(
-            deliver(CLOUDEVENTS, body.as_bytes()),
-            Ok(Outcome::Ignored(format!(
-                "event type {name} announces no new artifact"
-            )))
+        let outcome = deliver(CLOUDEVENTS, body.as_bytes());
+        let expected = format!("event type {name} announces no new artifact");
+        assert!(
+            matches!(outcome, Ok(Outcome::Ignored(reason)) if reason == expected),
+            "{name}: {outcome:?}"
         );
     }
 }
@@ -177,11 +177,11 @@ fn default_non_pushes_are_ignored_by_name() {
         "TAG_RETENTION",
     ] {
         let body = format!(r#"{{"type":"{name}","occur_at":1,"event_data":{{}}}}"#);
-        assert_eq!(
-            deliver(JSON, body.as_bytes()),
-            Ok(Outcome::Ignored(format!(
-                "event type {name} announces no new artifact"
-            )))
+        let outcome = deliver(JSON, body.as_bytes());
+        let expected = format!("event type {name} announces no new artifact");
+        assert!(
+            matches!(outcome, Ok(Outcome::Ignored(reason)) if reason == expected),
+            "{name}: {outcome:?}"
         );
     }
 }

@@ -77,7 +77,7 @@ fn other_events_are_ignored_whatever_their_data() {
         assert_eq!(
             deliver(JSON, body.as_bytes()),
             Ok(Outcome::Ignored(
-                "event type PULL_ARTIFACT announces no new artifact".into()
+                "event type PULL_ARTIFACT announces no new artifact"
             )),
             "{data}"
         );
@@ -160,7 +160,7 @@ fn deep_nesting_is_refused_not_a_crash() {
             assert_eq!(
                 deliver(content_type, body.as_bytes()),
                 Ok(Outcome::Ignored(
-                    "a push without resources announces no new artifact".into()
+                    "a push without resources announces no new artifact"
                 )),
                 "{content_type:?}"
             );

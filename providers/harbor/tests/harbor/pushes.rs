@@ -66,7 +66,7 @@ const NO_RESOURCES: &str = "a push without resources announces no new artifact";
 /// not send it three times.
 #[test]
 fn a_push_without_resources_is_ignored() {
-    let ignored = Ok(Outcome::Ignored(NO_RESOURCES.to_owned()));
+    let ignored = Ok(Outcome::Ignored(NO_RESOURCES));
     assert_eq!(
         deliver(JSON, fixture!("push-empty-resources.json")),
         ignored

@@ -10,6 +10,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::CustomResource;
 use serde::{Deserialize, Serialize};
 
+mod identity;
+
+pub use identity::{Owner, Scope, WarehouseId, WarehouseScope};
+
 /// The API group of every Kargo resource.
 pub const GROUP: &str = "kargo.akuity.io";
 /// The annotation whose change makes Kargo rediscover a Warehouse.
