@@ -8,9 +8,7 @@ use std::sync::Arc;
 use kargo_webhook_provider::RepoKey;
 use serde_json::Value;
 
-// The index's callers name Warehouses; the type's home is the Kargo model.
-pub use crate::kargo::WarehouseId;
-use crate::kargo::WarehouseScope;
+use crate::kargo::{WarehouseId, WarehouseScope};
 use crate::selection::{RuleCache, RuleError, SelectionRule};
 
 pub mod sync;
