@@ -39,6 +39,8 @@ pub use reconcile::secret_key;
 
 use reconcile::{Outcome, Settings, cluster_configs, project_configs};
 
+use crate::own_thread::OwnThread;
+
 /// The field manager of the stand-in's status writes (`metadata.managedFields`).
 pub const KARGO_FIELD_MANAGER: &str = "kargo";
 
@@ -222,8 +224,7 @@ struct Shared {
 #[derive(Debug)]
 pub struct KargoController {
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    runner: OwnThread,
 }
 
 impl KargoController {
@@ -249,31 +250,17 @@ impl KargoController {
             triggers: triggers_tx,
             writes: WriteLog::default(),
         });
-        let (stop_tx, stop_rx) = oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
         let thread_shared = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("kargo-controller".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("stand-in Kargo controller runtime");
-                runtime.block_on(async move {
-                    let client = make_client();
-                    let _ = ready_tx.send(());
-                    run(client, config, thread_shared, triggers_rx, stop_rx).await;
-                });
-            })
-            .expect("stand-in Kargo controller thread");
+        let runner = OwnThread::spawn("kargo-controller", 0, move |stop| async move {
+            let client = make_client();
+            let _ = ready_tx.send(());
+            run(client, config, thread_shared, triggers_rx, stop).await;
+        });
         ready_rx
             .recv()
             .expect("the stand-in Kargo controller did not start");
-        Self {
-            shared,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
+        Self { shared, runner }
     }
 
     /// Pauses: once this returns, no write is under way and none follows
@@ -305,24 +292,9 @@ impl KargoController {
         writes
     }
 
-    /// Stops the stand-in and waits for it.
+    /// Stops the stand-in and waits for it (as dropping it does).
     pub fn stop(mut self) {
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for KargoController {
-    fn drop(&mut self) {
-        self.stop_now();
+        self.runner.stop();
     }
 }
 

@@ -14,15 +14,16 @@ use kargo_webhook_gateway::kargo::{ProjectConfig, REFRESH_ANNOTATION, Warehouse,
 use kargo_webhook_testenv::{ControlPlane, Identity};
 use kube::api::{Api, ObjectMeta, PostParams};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 mod etcd;
 pub mod kargo_controller;
+mod own_thread;
 mod panics;
 mod watch_gate;
 
 pub use etcd::compact_etcd;
 pub use kargo_controller::{KargoController, KargoControllerConfig};
+use own_thread::OwnThread;
 pub use panics::gateway_panics;
 pub use watch_gate::WatchGate;
 
@@ -43,8 +44,7 @@ pub struct RunningGateway {
     pub admin: SocketAddr,
     /// The gateway's Warehouse index.
     index: SharedIndex,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    runner: OwnThread,
 }
 
 impl RunningGateway {
@@ -68,31 +68,22 @@ impl RunningGateway {
     ) -> Self {
         panics::watch_gateway_threads();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .thread_name(panics::GATEWAY_THREAD)
-                .enable_all()
-                .build()
-                .expect("gateway runtime");
-            runtime.block_on(async move {
-                let client = make_client();
-                let gateway = match Gateway::start(config, client).await {
-                    Ok(gateway) => gateway,
-                    Err(error) => {
-                        let _ = ready_tx.send(Err(format!("{error:#}")));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok((
-                    gateway.webhook_address,
-                    gateway.admin_address,
-                    gateway.index.clone(),
-                )));
-                let _ = stop_rx.await;
-                gateway.shutdown().await;
-            });
+        let runner = OwnThread::spawn(panics::GATEWAY_THREAD, 2, move |stop| async move {
+            let client = make_client();
+            let gateway = match Gateway::start(config, client).await {
+                Ok(gateway) => gateway,
+                Err(error) => {
+                    let _ = ready_tx.send(Err(format!("{error:#}")));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok((
+                gateway.webhook_address,
+                gateway.admin_address,
+                gateway.index.clone(),
+            )));
+            let _ = stop.await;
+            gateway.shutdown().await;
         });
         let (webhook, admin, index) = ready_rx
             .recv()
@@ -102,8 +93,7 @@ impl RunningGateway {
             webhook,
             admin,
             index,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            runner,
         };
         gateway.wait_ready();
         gateway
@@ -176,24 +166,9 @@ impl RunningGateway {
         Metrics(text)
     }
 
-    /// Stops the gateway gracefully and waits for it.
+    /// Stops the gateway gracefully and waits for it (as dropping it does).
     pub fn stop(mut self) {
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for RunningGateway {
-    fn drop(&mut self) {
-        self.stop_now();
+        self.runner.stop();
     }
 }
 
