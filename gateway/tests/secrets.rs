@@ -18,7 +18,7 @@ use kargo_webhook_testenv::ControlPlane;
 use kube::api::Api;
 use real_binary::{
     Answer, GatewayProcess, REACTION, create_warehouse, eventually, fixture, post, published_path,
-    put_project_config, put_secret, refresh_token,
+    put_project_config, put_secret, refresh_token, wait_served,
 };
 
 const BASE_PATH: &str = "/webhooks";
@@ -263,6 +263,7 @@ async fn answers_never_echo_the_authorization_header_or_the_body() {
     );
     let (_, path) = project(&client, "secrets-echo", &secret).await;
     let url = gateway.url(&path);
+    wait_served(&url).await;
     let json = ("content-type", "application/json");
     let big = [push_with(&body_marker), vec![b' '; 4096]].concat();
     let client = reqwest::Client::new();
@@ -367,6 +368,7 @@ async fn wrong_credentials_never_patch_and_never_limit_the_right_sender() {
     let unlimited = GatewayProcess::start(control_plane, &args(&["--failed-attempt-rate", "0"]));
     let (namespace, path) = project(&client, "secrets-guess", &secret).await;
     let url = unlimited.url(&path);
+    wait_served(&url).await;
     for guess in guesses(&secret, 200) {
         let answer = post(
             &url,
@@ -406,6 +408,7 @@ async fn wrong_credentials_never_patch_and_never_limit_the_right_sender() {
     );
     let (namespace, path) = project(&client, "secrets-limit", &secret).await;
     let url = limited.url(&path);
+    wait_served(&url).await;
     let mut statuses = Vec::new();
     for guess in guesses(&secret, 40) {
         let answer = post(

@@ -330,6 +330,20 @@ impl Answer {
     }
 }
 
+/// Waits until `url` routes to a receiver of the gateway it points at
+/// (anything but 404). The path in status may have been published by
+/// another process (another test's gateway; in a cluster, Kargo's
+/// controller) before this gateway read the receiver's Secret. The probe
+/// carries no credentials: it is refused, never served.
+pub async fn wait_served(url: &str) {
+    eventually(
+        "the gateway to serve the published path",
+        REACTION,
+        || async { (post(url, &[], Vec::new()).await.status != 404).then_some(()) },
+    )
+    .await;
+}
+
 /// POSTs `body` to `url` with the given headers.
 ///
 /// # Panics
