@@ -142,6 +142,20 @@ impl RunningGateway {
         }
     }
 
+    /// Waits until this gateway routes `path` to a receiver (anything but
+    /// 404). A path in status may have been published by someone else
+    /// (Kargo's controller, another gateway) before this gateway read the
+    /// receiver's Secret. The probe carries no credentials: it is refused,
+    /// never served.
+    pub async fn wait_served(&self, path: &str) {
+        let url = self.url(path);
+        eventually("the gateway to serve the path", REACTION, || async {
+            let (status, _) = deliver(&url, None, "application/json", Vec::new()).await;
+            (status != 404).then_some(())
+        })
+        .await;
+    }
+
     /// The URL of a receiver path on this gateway.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.webhook)

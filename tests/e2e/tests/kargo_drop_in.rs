@@ -169,6 +169,7 @@ async fn with_publishing_off_kargo_owns_status_and_its_urls_work() {
     .await;
     let path = receiver_path(&client, &namespace, "harbor").await;
     assert_eq!(path, kargo_path(&namespace, AUTH), "Kargo's path in status");
+    gateway.wait_served(&path).await;
 
     // 60 s, 20 deliveries, each to the URL status shows at that moment.
     let changes = Changes::record(&client, &namespace).await;
@@ -307,6 +308,7 @@ async fn with_publishing_on_and_the_same_base_url_the_status_settles() {
     nginx_project(&client, &namespace, AUTH, &[&gateway]).await;
     let path = receiver_path(&client, &namespace, "harbor").await;
     assert_eq!(path, kargo_path(&namespace, AUTH));
+    gateway.wait_served(&path).await;
     assert_eq!(push(&gateway, &path, AUTH).await, 200);
 
     // Settled: no change for a whole window (two of Kargo's resyncs),

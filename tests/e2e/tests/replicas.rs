@@ -68,6 +68,7 @@ async fn every_replica_serves_and_only_the_lease_holder_publishes() {
     // Both replicas serve the same receiver path.
     let path = url.trim_start_matches("http://replica-a.test");
     for gateway in [&first, &second] {
+        gateway.wait_served(path).await;
         let (status, body) = deliver(
             &gateway.url(path),
             Some(AUTH),
