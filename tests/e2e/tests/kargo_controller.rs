@@ -36,6 +36,22 @@ fn stand_in(namespaces: &[&str], resync: Duration) -> KargoController {
     KargoController::start(ControlPlane::shared(), config)
 }
 
+/// A fresh project namespace with the stand-in watching it (resyncing
+/// every `resync`) and a Secret `secret` whose `auth-header` is `value`.
+async fn project_with_secret(
+    prefix: &str,
+    resync: Duration,
+    secret: &str,
+    value: &str,
+) -> (kube::Client, String, ConfigRef, KargoController) {
+    let client = ControlPlane::shared().admin_client();
+    let namespace = ControlPlane::shared().fresh_namespace(prefix).await;
+    let target = ConfigRef::project(&namespace);
+    let controller = stand_in(&[&namespace], resync);
+    put_secret(&client, &namespace, secret, &[("auth-header", value)]).await;
+    (client, namespace, target, controller)
+}
+
 async fn object(client: &kube::Client, target: &ConfigRef) -> DynamicObject {
     target
         .fetch(client)
@@ -243,17 +259,11 @@ async fn publishes_kargos_path_for_a_cluster_config_receiver() {
 
 #[tokio::test]
 async fn receivers_that_do_not_resolve_are_not_listed_and_fail_ready() {
-    let client = ControlPlane::shared().admin_client();
-    let namespace = ControlPlane::shared()
-        .fresh_namespace("standin-missing")
-        .await;
-    let target = ConfigRef::project(&namespace);
-    let controller = stand_in(&[&namespace], Duration::from_secs(30));
-    put_secret(
-        &client,
-        &namespace,
+    let (client, namespace, target, controller) = project_with_secret(
+        "standin-missing",
+        Duration::from_secs(30),
         "present",
-        &[("auth-header", "Bearer a")],
+        "Bearer a",
     )
     .await;
     put_secret(&client, &namespace, "keyless", &[("secret", "x")]).await;
@@ -327,17 +337,11 @@ async fn receivers_that_do_not_resolve_are_not_listed_and_fail_ready() {
 
 #[tokio::test]
 async fn follows_a_secret_rotation() {
-    let client = ControlPlane::shared().admin_client();
-    let namespace = ControlPlane::shared()
-        .fresh_namespace("standin-rotate")
-        .await;
-    let target = ConfigRef::project(&namespace);
-    let controller = stand_in(&[&namespace], Duration::from_secs(30));
-    put_secret(
-        &client,
-        &namespace,
+    let (client, namespace, target, controller) = project_with_secret(
+        "standin-rotate",
+        Duration::from_secs(30),
         "hook",
-        &[("auth-header", "Bearer old")],
+        "Bearer old",
     )
     .await;
     put_project_config(&client, &namespace, json!([harbor("harbor", "hook")])).await;
@@ -373,19 +377,8 @@ async fn follows_a_secret_rotation() {
 
 #[tokio::test]
 async fn writes_nothing_while_paused_and_catches_up_on_resume() {
-    let client = ControlPlane::shared().admin_client();
-    let namespace = ControlPlane::shared()
-        .fresh_namespace("standin-pause")
-        .await;
-    let target = ConfigRef::project(&namespace);
-    let controller = stand_in(&[&namespace], QUICK_RESYNC);
-    put_secret(
-        &client,
-        &namespace,
-        "hook",
-        &[("auth-header", "Bearer one")],
-    )
-    .await;
+    let (client, namespace, target, controller) =
+        project_with_secret("standin-pause", QUICK_RESYNC, "hook", "Bearer one").await;
     put_project_config(&client, &namespace, json!([harbor("harbor", "hook")])).await;
     let before = eventually("the stand-in to settle", REACTION, || async {
         let object = target.fetch(&client).await.ok()??;
@@ -441,14 +434,9 @@ async fn writes_nothing_while_paused_and_catches_up_on_resume() {
 
 #[tokio::test]
 async fn restores_its_status_over_a_foreign_one_at_the_next_resync() {
-    let client = ControlPlane::shared().admin_client();
-    let namespace = ControlPlane::shared()
-        .fresh_namespace("standin-fight")
-        .await;
-    let target = ConfigRef::project(&namespace);
     let resync = Duration::from_secs(2);
-    let controller = stand_in(&[&namespace], resync);
-    put_secret(&client, &namespace, "hook", &[("auth-header", "Bearer a")]).await;
+    let (client, namespace, target, controller) =
+        project_with_secret("standin-fight", resync, "hook", "Bearer a").await;
     put_project_config(&client, &namespace, json!([harbor("harbor", "hook")])).await;
     let ours = wait_status(&client, &target, "the stand-in's status", |s| {
         !listed(s).is_empty()
