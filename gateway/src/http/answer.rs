@@ -47,37 +47,14 @@ pub enum Answer {
     Refused(ProviderError),
     /// The memory budget for request bodies had no room (503).
     Overloaded,
-    /// A well-formed event with nothing to refresh (200).
-    Ignored(&'static str),
-    /// Refreshes landed (200).
-    Refreshed {
-        /// Warehouses refreshed.
-        warehouses: Vec<WarehouseId>,
-        /// Warehouses that matched but were deleted before their patch.
-        gone: Vec<WarehouseId>,
-        /// Whether the answer names them. A cluster receiver's sender gets
-        /// counts only: the Warehouses are other teams' (the log names them).
-        named: bool,
-    },
-    /// Kubernetes failed or the deadline passed (503); the refresh goes on.
-    Unavailable(Unconfirmed),
+    /// The delivery flow ran: ignored or refreshed (200), or not confirmed
+    /// (503, the refresh goes on).
+    Delivered(Dispatched),
 }
 
 impl From<Dispatched> for Answer {
     fn from(dispatched: Dispatched) -> Self {
-        match dispatched {
-            Dispatched::Ignored(reason) => Self::Ignored(reason),
-            Dispatched::Refreshed {
-                warehouses,
-                gone,
-                named,
-            } => Self::Refreshed {
-                warehouses,
-                gone,
-                named,
-            },
-            Dispatched::Unavailable(why) => Self::Unavailable(why),
-        }
+        Self::Delivered(dispatched)
     }
 }
 
@@ -115,8 +92,10 @@ impl Answer {
             Self::Unauthenticated(refusal) => sdk_status(refusal.status()),
             Self::Refused(error) => sdk_status(error.status()),
             Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Ignored(_) | Self::Refreshed { .. } => StatusCode::OK,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Delivered(Dispatched::Ignored(_) | Dispatched::Refreshed { .. }) => {
+                StatusCode::OK
+            }
+            Self::Delivered(Dispatched::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -139,9 +118,9 @@ impl Answer {
             Self::Unauthenticated(refusal) => refusal.kind(),
             Self::Refused(error) => error.kind(),
             Self::Overloaded => "overloaded",
-            Self::Ignored(_) => "ignored",
-            Self::Refreshed { .. } => "refreshed",
-            Self::Unavailable(_) => "unavailable",
+            Self::Delivered(Dispatched::Ignored(_)) => "ignored",
+            Self::Delivered(Dispatched::Refreshed { .. }) => "refreshed",
+            Self::Delivered(Dispatched::Unavailable(_)) => "unavailable",
         }
     }
 
@@ -149,7 +128,7 @@ impl Answer {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::RateLimited { retry_after, .. } => Some(*retry_after),
-            Self::Unavailable(_) => Some(RETRY_AFTER_UNAVAILABLE),
+            Self::Delivered(Dispatched::Unavailable(_)) => Some(RETRY_AFTER_UNAVAILABLE),
             Self::Overloaded => Some(RETRY_AFTER_OVERLOADED),
             _ => None,
         }
@@ -179,26 +158,26 @@ impl Answer {
             Self::Unauthenticated(refusal) => error_body(refusal.reason()),
             Self::Refused(error) => error_body(error.reason()),
             Self::Overloaded => error_body("too many request bodies held at once; retry later"),
-            Self::Ignored(reason) => encode(&MsgBody {
+            Self::Delivered(Dispatched::Ignored(reason)) => encode(&MsgBody {
                 msg: format!("ignored: {reason}"),
             }),
-            Self::Refreshed {
+            Self::Delivered(Dispatched::Refreshed {
                 warehouses,
                 gone,
                 named: true,
-            } => encode(&RefreshedBody {
+            }) => encode(&RefreshedBody {
                 gone: (!gone.is_empty()).then_some(Names(gone)),
                 msg: refreshed_message(warehouses, &[]),
                 warehouses: Names(warehouses),
             }),
-            Self::Refreshed {
+            Self::Delivered(Dispatched::Refreshed {
                 warehouses,
                 gone,
                 named: false,
-            } => encode(&MsgBody {
+            }) => encode(&MsgBody {
                 msg: refreshed_message(warehouses, gone),
             }),
-            Self::Unavailable(why) => error_body(unconfirmed_reason(*why)),
+            Self::Delivered(Dispatched::Unavailable(why)) => error_body(unconfirmed_reason(*why)),
         }
     }
 }
@@ -305,21 +284,21 @@ mod tests {
 
     #[test]
     fn answers_map_to_statuses_and_bodies() {
-        let refreshed = Answer::Refreshed {
+        let refreshed = Answer::from(Dispatched::Refreshed {
             warehouses: vec![WarehouseId::new("a", "w1"), WarehouseId::new("a", "w2")],
             gone: vec![],
             named: true,
-        };
+        });
         assert_eq!(refreshed.status(), StatusCode::OK);
         assert_eq!(
             body(&refreshed),
             serde_json::json!({"msg": "refreshed 2 warehouse(s)", "warehouses": ["a/w1", "a/w2"]})
         );
-        let with_gone = Answer::Refreshed {
+        let with_gone = Answer::from(Dispatched::Refreshed {
             warehouses: vec![],
             gone: vec![WarehouseId::new("a", "w3")],
             named: true,
-        };
+        });
         assert_eq!(body(&with_gone)["gone"], serde_json::json!(["a/w3"]));
         assert_eq!(body(&with_gone)["warehouses"], serde_json::json!([]));
         assert_eq!(body(&refreshed).get("gone"), None);
@@ -328,7 +307,7 @@ mod tests {
             r#"{"gone":["a/w3"],"msg":"refreshed 0 warehouse(s)","warehouses":[]}"#
         );
         assert_eq!(
-            body(&Answer::Ignored("x")),
+            body(&Answer::from(Dispatched::Ignored("x"))),
             serde_json::json!({"msg": "ignored: x"})
         );
         assert_eq!(Answer::NotFound.status(), StatusCode::NOT_FOUND);
@@ -403,23 +382,23 @@ mod tests {
     /// they belong to every project.
     #[test]
     fn a_cluster_receivers_answer_counts_without_names() {
-        let answer = Answer::Refreshed {
+        let answer = Answer::from(Dispatched::Refreshed {
             warehouses: vec![
                 WarehouseId::new("team-b", "w1"),
                 WarehouseId::new("team-c", "w2"),
             ],
             gone: vec![WarehouseId::new("team-d", "w3")],
             named: false,
-        };
+        });
         assert_eq!(
             String::from_utf8(answer.body()).expect("UTF-8"),
             r#"{"msg":"refreshed 2 warehouse(s); 1 matched warehouse(s) no longer exist"}"#
         );
-        let answer = Answer::Refreshed {
+        let answer = Answer::from(Dispatched::Refreshed {
             warehouses: vec![WarehouseId::new("team-b", "w1")],
             gone: vec![],
             named: false,
-        };
+        });
         assert_eq!(
             body(&answer),
             serde_json::json!({"msg": "refreshed 1 warehouse(s)"})

@@ -23,7 +23,7 @@ use super::body::{self, BodyError, BodyLimits};
 use super::body_budget::BodyBudget;
 use super::idle_watch::ConnectionActivity;
 use super::route;
-use crate::dispatch;
+use crate::dispatch::{self, Dispatched};
 use crate::index::SharedIndex;
 use crate::kargo::WarehouseId;
 use crate::metrics::{DeliveryLabels, Metrics, ProviderLabels};
@@ -248,9 +248,9 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
     let name = receiver.log_name();
     let provider = receiver.provider.name();
     match answer {
-        Answer::Refreshed {
+        Answer::Delivered(Dispatched::Refreshed {
             warehouses, gone, ..
-        } => tracing::info!(
+        }) => tracing::info!(
             receiver = name,
             provider,
             status,
@@ -262,7 +262,7 @@ fn log(receiver: Option<&Receiver>, answer: &Answer, elapsed: Duration) {
             gone_warehouses = %Joined(gone),
             "delivery"
         ),
-        Answer::Unavailable(why) => {
+        Answer::Delivered(Dispatched::Unavailable(why)) => {
             let reason = unconfirmed_reason(*why);
             tracing::warn!(
                 receiver = name,
