@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use kargo_webhook_harbor::{AUTH_HEADER_KEY, Harbor};
-use kargo_webhook_provider::{Credentials, Outcome, Provider, ProviderError, RequestHead};
+use kargo_webhook_provider::{
+    Credentials, Outcome, Provider, ProviderError, ReceiverOptions, RequestHead,
+};
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &[u8] = b"Basic ZnV6ejpmdXp6";
@@ -71,7 +73,7 @@ fuzz_target!(|data: &[u8]| {
     let delivery = authenticated
         .with_body(body)
         .expect("no body check can refuse it");
-    match Harbor.parse(&delivery) {
+    match Harbor.parse(&delivery, &ReceiverOptions::default()) {
         Ok(Outcome::Refresh(pushes)) => {
             for push in pushes {
                 assert!(!push.repository.as_str().is_empty());
@@ -80,6 +82,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Ok(Outcome::Ignored(reason)) => assert!(reason.contains("announces no new artifact")),
+        Ok(other @ (Outcome::Ping | Outcome::PullRequestClosed { .. })) => {
+            panic!("Harbor announces no ping or pull request: {other:?}")
+        }
         // The parse step can only refuse the body (its type says so); the
         // reason must be one of the fixed texts, never input.
         Err(error) => assert!(matches!(

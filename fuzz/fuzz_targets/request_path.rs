@@ -307,8 +307,11 @@ fuzz_target!(|data: &[u8]| {
     let delivery = authenticated
         .with_body(body)
         .expect("a header scheme owes no body check");
-    let pushes: Vec<PushedRepository> = match receiver.provider.parse(&delivery) {
-        Err(_) | Ok(Outcome::Ignored(_)) => return,
+    let pushes: Vec<PushedRepository> = match receiver.provider.parse(&delivery, &receiver.options)
+    {
+        Err(_) | Ok(Outcome::Ignored(_) | Outcome::Ping | Outcome::PullRequestClosed { .. }) => {
+            return;
+        }
         Ok(Outcome::Refresh(pushes)) => pushes,
     };
 

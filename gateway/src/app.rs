@@ -15,6 +15,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::dispatch::Targets;
 use crate::http::body_budget::BodyBudget;
 use crate::http::{admin, server, webhook};
 use crate::index::SharedIndex;
@@ -22,6 +23,7 @@ use crate::index::sync::IndexHandler;
 use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
 use crate::lease::{LeaderElection, LeaseConfig};
 use crate::metrics::{Metrics, PatchLabels};
+use crate::promotions::{KubePromotionPatcher, Promotions, SharedPromotionIndex};
 use crate::readiness::Readiness;
 use crate::receivers::builder::{SharedTable, TableBuilder};
 use crate::receivers::events::ProblemReporter;
@@ -85,6 +87,7 @@ impl Gateway {
             sources: Arc::new(SharedSources::default()),
             table: Arc::new(ArcSwap::from_pointee(ReceiverTable::default())),
             index: SharedIndex::default(),
+            promotions: SharedPromotionIndex::default(),
         };
         let refresher = Refresher::new(
             Arc::new(KubePatcher::new(client.clone())),
@@ -99,8 +102,14 @@ impl Gateway {
             &config,
             webhook::WebhookState {
                 table: Arc::clone(&shared.table),
-                index: shared.index.clone(),
-                refresher,
+                targets: Targets {
+                    index: shared.index.clone(),
+                    refresher,
+                    promotions: Promotions::new(
+                        shared.promotions.clone(),
+                        Arc::new(KubePromotionPatcher::new(client.clone())),
+                    ),
+                },
                 metrics: Arc::clone(&metrics),
                 body_limit: config.body_limit,
                 body_budget: BodyBudget::new(
@@ -182,6 +191,7 @@ struct Shared {
     sources: Arc<SharedSources>,
     table: SharedTable,
     index: SharedIndex,
+    promotions: SharedPromotionIndex,
 }
 
 /// Binds the webhook listener and builds its server (HTTPS when a key pair

@@ -10,7 +10,8 @@ use kargo_webhook_provider::{Outcome, PushedRepository, RepoKind};
 use tokio::time::Instant;
 
 use crate::index::{SharedIndex, WarehouseIndex};
-use crate::kargo::{WarehouseId, WarehouseScope};
+use crate::kargo::{PromotionId, WarehouseId, WarehouseScope};
+use crate::promotions::{Promotions, PromotionsRefreshed};
 use crate::receivers::Receiver;
 use crate::refresher::{PatchError, Refresher};
 
@@ -20,6 +21,15 @@ use crate::refresher::{PatchError, Refresher};
 pub enum Dispatched {
     /// A well-formed event with nothing to refresh.
     Ignored(&'static str),
+    /// The sender checked the receiver.
+    Pinged,
+    /// The Promotions waiting on a closed pull request were refreshed.
+    PromotionsRefreshed {
+        /// Promotions refreshed.
+        promotions: Vec<PromotionId>,
+        /// Whether the answer may name them (project receivers only).
+        named: bool,
+    },
     /// Refreshes landed.
     Refreshed {
         /// Warehouses refreshed.
@@ -72,18 +82,34 @@ pub fn select_targets(
     Ok(targets)
 }
 
+/// What the delivery flow acts with: the indexes it reads and what
+/// refreshes.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// Warehouses by subscribed repository.
+    pub index: SharedIndex,
+    /// Refreshes Warehouses.
+    pub refresher: Refresher,
+    /// Promotions by awaited pull request, and their refresh.
+    pub promotions: Promotions,
+}
+
 /// Acts on a provider's verdict and waits for the refreshes until `deadline`.
 pub async fn act(
     outcome: Outcome,
     receiver: &Receiver,
-    index: &SharedIndex,
-    refresher: &Refresher,
+    targets: &Targets,
     deadline: Instant,
 ) -> Dispatched {
     let pushes = match outcome {
         Outcome::Ignored(reason) => return Dispatched::Ignored(reason),
+        Outcome::Ping => return Dispatched::Pinged,
+        Outcome::PullRequestClosed { url } => {
+            return pull_request_closed(&url, receiver, &targets.promotions, deadline).await;
+        }
         Outcome::Refresh(pushes) => pushes,
     };
+    let (index, refresher) = (&targets.index, &targets.refresher);
     let (targets, stale) = {
         let index = index.read().unwrap_or_else(|p| p.into_inner());
         match select_targets(&index, receiver, &pushes) {
@@ -135,6 +161,27 @@ pub async fn act(
     }
 }
 
+/// Refreshes the Promotions in the receiver's scope waiting on `url`.
+async fn pull_request_closed(
+    url: &str,
+    receiver: &Receiver,
+    promotions: &Promotions,
+    deadline: Instant,
+) -> Dispatched {
+    match promotions
+        .refresh_waiting_on(url, &receiver.scope, deadline)
+        .await
+    {
+        PromotionsRefreshed::Done(promotions) => Dispatched::PromotionsRefreshed {
+            promotions,
+            named: matches!(receiver.scope, WarehouseScope::Namespace(_)),
+        },
+        PromotionsRefreshed::Relisting => Dispatched::Unavailable(Unconfirmed::Relisting),
+        PromotionsRefreshed::Deadline => Dispatched::Unavailable(Unconfirmed::Deadline),
+        PromotionsRefreshed::KubernetesApi => Dispatched::Unavailable(Unconfirmed::KubernetesApi),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +193,7 @@ mod tests {
     use kargo_webhook_provider::RepoKey;
 
     use crate::index::Subscriptions;
+    use crate::promotions::SharedPromotionIndex;
     use crate::refresher::{NoObserver, PatchResult, Patcher, RefreshSettings};
     use crate::test_support::team_a_receivers;
 
@@ -167,6 +215,19 @@ mod tests {
         ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
             self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Box::pin(async { Ok(()) })
+        }
+    }
+
+    /// For tests without Promotions: a patch finds none.
+    struct NoPromotion;
+
+    impl crate::promotions::PromotionPatcher for NoPromotion {
+        fn patch<'a>(
+            &'a self,
+            _: &'a PromotionId,
+            _: &'a str,
+        ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
+            Box::pin(async { Err(PatchError::NotFound) })
         }
     }
 
@@ -195,6 +256,11 @@ mod tests {
             Arc::new(NoObserver),
             RefreshSettings::default(),
         );
+        let targets = Targets {
+            index: index.clone(),
+            refresher,
+            promotions: Promotions::new(SharedPromotionIndex::default(), Arc::new(NoPromotion)),
+        };
         let push = || {
             let mut push = PushedRepository::new(RepoKey::image(repository).expect("valid"));
             push.tags.push("1.27.1".into());
@@ -202,7 +268,7 @@ mod tests {
         };
         let deadline = Instant::now() + Duration::from_secs(2);
         let receiver = receiver();
-        let answer = act(push(), &receiver, &index, &refresher, deadline).await;
+        let answer = act(push(), &receiver, &targets, deadline).await;
         assert_eq!(answer, Dispatched::Unavailable(Unconfirmed::Relisting));
         // What the stale index knows is refreshed all the same.
         for _ in 0..100 {
@@ -216,7 +282,7 @@ mod tests {
         let digest_only = Outcome::Refresh(vec![PushedRepository::new(
             RepoKey::image(repository).expect("valid"),
         )]);
-        let ignored = act(digest_only, &receiver, &index, &refresher, deadline).await;
+        let ignored = act(digest_only, &receiver, &targets, deadline).await;
         assert!(matches!(ignored, Dispatched::Ignored(_)), "{ignored:?}");
         // Once re-listed, the same push refreshes.
         {
@@ -228,7 +294,7 @@ mod tests {
             );
             *index = fresh;
         }
-        let answer = act(push(), &receiver, &index, &refresher, deadline).await;
+        let answer = act(push(), &receiver, &targets, deadline).await;
         assert_eq!(
             answer,
             Dispatched::Refreshed {

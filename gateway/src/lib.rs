@@ -10,6 +10,7 @@ pub mod kargo;
 pub mod lease;
 pub mod logging;
 pub mod metrics;
+pub mod promotions;
 pub mod providers_linked;
 pub mod ratelimit;
 pub mod rbac;

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("index", 3),
     ("refresher", 3),
     ("receivers", 4),
+    ("promotions", 4),
     ("dispatch", 5),
     ("http", 6),
     ("app", 7),

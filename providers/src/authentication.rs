@@ -26,8 +26,8 @@ use std::fmt;
 use crate::delivery::{AuthenticatedDelivery, RequestHead};
 use crate::secret::{Credentials, SecretValue};
 
-/// Why the authentication step refused a request: always 401, with fixed
-/// text that never echoes what was presented.
+/// Why the authentication step refused a request, with fixed text that
+/// never echoes what was presented. The gateway answers 401.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Unauthenticated {
     /// The request carries no credentials at all (or an empty header).
@@ -39,11 +39,6 @@ pub enum Unauthenticated {
 }
 
 impl Unauthenticated {
-    /// The HTTP status code the gateway answers with.
-    pub fn status(&self) -> u16 {
-        401
-    }
-
     /// The one-line reason sent to the caller.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -337,14 +332,11 @@ mod tests {
     }
 
     #[test]
-    fn refusals_are_401_with_fixed_text() {
+    fn refusals_carry_fixed_text() {
         let missing = Unauthenticated::MissingCredentials("missing authorization");
         let wrong = Unauthenticated::WrongCredentials("unauthorized");
-        assert_eq!(
-            (missing.status(), missing.kind()),
-            (401, "missing_credentials")
-        );
-        assert_eq!((wrong.status(), wrong.kind()), (401, "wrong_credentials"));
+        assert_eq!(missing.kind(), "missing_credentials");
+        assert_eq!(wrong.kind(), "wrong_credentials");
         assert_eq!(wrong.reason(), "unauthorized");
     }
 

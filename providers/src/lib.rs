@@ -14,18 +14,22 @@
 
 pub mod authentication;
 pub mod delivery;
+pub mod options;
 pub mod outcome;
 pub mod provider;
 pub mod reference;
 pub mod registry;
 pub mod secret;
+pub mod signature;
 
 pub use authentication::{
     Authenticated, HeaderScheme, SignatureScheme, Unauthenticated, VerifyBody,
 };
 pub use delivery::{AuthenticatedDelivery, HeaderSource, RequestHead};
+pub use options::{OptionError, OptionSpec, ReceiverOptions};
 pub use outcome::{
-    Outcome, ProviderError, PushedRepository, RefreshBuilder, Refusal, RepositoryEntry,
+    ChangedPaths, Outcome, ProviderError, PushedContent, PushedRepository, RefreshBuilder, Refusal,
+    RepositoryEntry,
 };
 pub use provider::{Provider, deliver};
 pub use reference::{ReferenceError, RepoKey, RepoKind};

@@ -5,39 +5,137 @@ use std::collections::{HashMap, HashSet};
 use crate::authentication::Unauthenticated;
 use crate::reference::RepoKey;
 
+/// What kind of artifact a registry push carries, from its media type.
+///
+/// A chart push refreshes chart subscriptions only and an image push image
+/// subscriptions only; a push whose media type is unknown or absent may be
+/// either (Kargo reads it both ways too).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum PushedContent {
+    /// A container image (a Docker or OCI image manifest or index).
+    Image,
+    /// A Helm chart (`application/vnd.cncf.helm...`).
+    Chart,
+    /// Unknown: either.
+    #[default]
+    Either,
+}
+
+impl PushedContent {
+    /// The content a registry's media type names. Helm's media types make a
+    /// chart; the manifest, index and config types of Docker and OCI images
+    /// an image; anything else (an empty string, an OCI manifest that may
+    /// hold either) is [`PushedContent::Either`].
+    pub fn of_media_type(media_type: &str) -> Self {
+        const IMAGE_TYPES: [&str; 5] = [
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+            "application/vnd.docker.distribution.manifest.v2+json",
+            "application/vnd.oci.image.config.v1+json",
+            "application/vnd.docker.container.image.v1+json",
+        ];
+        let media_type = media_type.trim();
+        if media_type.starts_with("application/vnd.cncf.helm") {
+            Self::Chart
+        } else if IMAGE_TYPES.contains(&media_type) {
+            Self::Image
+        } else {
+            Self::Either
+        }
+    }
+
+    /// What two pushes of one repository carry together.
+    pub fn merge(self, other: Self) -> Self {
+        if self == other { self } else { Self::Either }
+    }
+}
+
+/// The files a Git push changed, as far as its payload tells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ChangedPaths {
+    /// The payload lists no files, or not all of them (senders cap the
+    /// commits they include): path filters cannot be applied.
+    #[default]
+    Unknown,
+    /// Every file the push changed (added, modified or removed), sorted,
+    /// each once.
+    Complete(Vec<String>),
+}
+
+impl ChangedPaths {
+    /// The complete list of `paths`, sorted and de-duplicated.
+    pub fn complete<S: Into<String>>(paths: impl IntoIterator<Item = S>) -> Self {
+        let mut paths: Vec<String> = paths.into_iter().map(Into::into).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        Self::Complete(paths)
+    }
+
+    /// What two pushes of one repository changed together: complete only
+    /// when both are.
+    fn merge(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Complete(a), Self::Complete(b)) => Self::complete(a.into_iter().chain(b)),
+            _ => Self::Unknown,
+        }
+    }
+}
+
 /// One repository a delivery announces new content for.
+///
+/// What a push names qualifies which subscribers it concerns: registry
+/// pushes name tags (chart versions are tags too) and digests, Git pushes
+/// name refs (`refs/heads/main`, `refs/tags/v1.2.0`) and the files changed.
+/// How each subscription judges them is the gateway's selection rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushedRepository {
     /// The normalized repository.
     pub repository: RepoKey,
-    /// Tags that now point at new content (chart versions are tags too).
+    /// Tags that now point at new content.
     pub tags: Vec<String>,
     /// Digests that were pushed, with or without a tag.
     pub digests: Vec<String>,
+    /// Git refs that moved, in full (`refs/heads/<branch>`, `refs/tags/<tag>`).
+    pub refs: Vec<String>,
+    /// The files a Git push changed.
+    pub changed_paths: ChangedPaths,
+    /// What a registry push carries.
+    pub content: PushedContent,
 }
 
 impl PushedRepository {
-    /// A repository with no tags or digests yet.
+    /// A repository with nothing pushed yet: no tag, digest or ref, changed
+    /// paths unknown, content either.
     pub fn new(repository: RepoKey) -> Self {
         Self {
             repository,
             tags: Vec::new(),
             digests: Vec::new(),
+            refs: Vec::new(),
+            changed_paths: ChangedPaths::Unknown,
+            content: PushedContent::Either,
         }
     }
 
     /// Adds a tag once.
     pub fn add_tag(&mut self, tag: &str) {
-        if !self.tags.iter().any(|t| t == tag) {
-            self.tags.push(tag.to_owned());
-        }
+        add_once(&mut self.tags, tag);
     }
 
     /// Adds a digest once.
     pub fn add_digest(&mut self, digest: &str) {
-        if !self.digests.iter().any(|d| d == digest) {
-            self.digests.push(digest.to_owned());
-        }
+        add_once(&mut self.digests, digest);
+    }
+
+    /// Adds a Git ref once.
+    pub fn add_ref(&mut self, git_ref: &str) {
+        add_once(&mut self.refs, git_ref);
+    }
+}
+
+fn add_once(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|known| known == value) {
+        list.push(value.to_owned());
     }
 }
 
@@ -47,6 +145,15 @@ pub enum Outcome {
     /// New content was pushed to these repositories; the list may be empty
     /// (e.g. a Harbor push with no resources), which refreshes nothing.
     Refresh(Vec<PushedRepository>),
+    /// A pull request was merged or closed: the Promotions waiting on it
+    /// (a `git-wait-for-pr` step) should look again. The URL is the pull
+    /// request's web page, as the sender gives it.
+    PullRequestClosed {
+        /// The pull request's URL.
+        url: String,
+    },
+    /// The sender checks that the receiver is reachable and configured.
+    Ping,
     /// A well-formed event that announces nothing new (a pull, a scan, ...).
     /// The reason is fixed text chosen by the provider, e.g.
     /// `event type PULL_ARTIFACT announces no new artifact`: `'static`, so
@@ -65,39 +172,57 @@ impl Outcome {
             push.digests
                 .iter()
                 .for_each(|digest| entry.add_digest(digest));
+            push.refs.iter().for_each(|git_ref| entry.add_ref(git_ref));
+            entry.add_content(push.content);
+            entry.add_changed_paths(push.changed_paths);
         }
         builder.build()
     }
 }
 
 /// Builds an [`Outcome::Refresh`] from pushes in linear time: repositories
-/// in first-seen order, each tag and digest once. A body with tens of
+/// in first-seen order, each tag, digest and ref once. A body with tens of
 /// thousands of resources must not cost quadratic time on a worker thread.
 #[derive(Debug, Default)]
 pub struct RefreshBuilder {
-    merged: Vec<PushedRepository>,
+    merged: Vec<Merging>,
     by_repository: HashMap<RepoKey, usize>,
     seen: HashSet<(usize, Pushed)>,
 }
 
-/// A tag or a digest of one repository, for de-duplication.
+/// One repository being built: its push, and whether a content or changed
+/// paths were recorded yet (the first recorded value is taken as it is,
+/// later ones are merged in).
+#[derive(Debug)]
+struct Merging {
+    push: PushedRepository,
+    content_seen: bool,
+    paths_seen: bool,
+}
+
+/// A tag, a digest or a ref of one repository, for de-duplication.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Pushed {
     Tag(String),
     Digest(String),
+    Ref(String),
 }
 
 impl RefreshBuilder {
     /// The entry of `repository`, adding it (with nothing pushed yet) if
-    /// new. The entry borrows the builder: tags and digests can only be
-    /// added to a repository of this builder.
+    /// new. The entry borrows the builder: values can only be added to a
+    /// repository of this builder.
     pub fn repository(&mut self, repository: RepoKey) -> RepositoryEntry<'_> {
         let index = match self.by_repository.get(&repository) {
             Some(&index) => index,
             None => {
                 let index = self.merged.len();
                 self.by_repository.insert(repository.clone(), index);
-                self.merged.push(PushedRepository::new(repository));
+                self.merged.push(Merging {
+                    push: PushedRepository::new(repository),
+                    content_seen: false,
+                    paths_seen: false,
+                });
                 index
             }
         };
@@ -114,7 +239,7 @@ impl RefreshBuilder {
 
     /// The refresh of every repository added.
     pub fn build(self) -> Outcome {
-        Outcome::Refresh(self.merged)
+        Outcome::Refresh(self.merged.into_iter().map(|m| m.push).collect())
     }
 }
 
@@ -137,15 +262,53 @@ impl RepositoryEntry<'_> {
         self.record(Pushed::Digest(digest.to_owned()));
     }
 
+    /// Records a Git ref, once.
+    pub fn add_ref(&mut self, git_ref: &str) {
+        self.record(Pushed::Ref(git_ref.to_owned()));
+    }
+
+    /// Records what a push carries; two different contents make
+    /// [`PushedContent::Either`].
+    pub fn add_content(&mut self, content: PushedContent) {
+        if let Some(merging) = self.merging() {
+            merging.push.content = if merging.content_seen {
+                merging.push.content.merge(content)
+            } else {
+                content
+            };
+            merging.content_seen = true;
+        }
+    }
+
+    /// Records the files a push changed; the list stays complete only while
+    /// every push recorded is.
+    pub fn add_changed_paths(&mut self, paths: ChangedPaths) {
+        if let Some(merging) = self.merging() {
+            let known = std::mem::take(&mut merging.push.changed_paths);
+            merging.push.changed_paths = if merging.paths_seen {
+                known.merge(paths)
+            } else {
+                paths
+            };
+            merging.paths_seen = true;
+        }
+    }
+
+    fn merging(&mut self) -> Option<&mut Merging> {
+        // Present by construction: the index was handed out by this builder.
+        self.builder.merged.get_mut(self.index)
+    }
+
     fn record(&mut self, pushed: Pushed) {
         let builder = &mut *self.builder;
-        // Present by construction: the index was handed out by this builder.
-        let Some(repository) = builder.merged.get_mut(self.index) else {
+        let Some(merging) = builder.merged.get_mut(self.index) else {
             return;
         };
+        let repository = &mut merging.push;
         let (list, value) = match &pushed {
             Pushed::Tag(tag) => (&mut repository.tags, tag.clone()),
             Pushed::Digest(digest) => (&mut repository.digests, digest.clone()),
+            Pushed::Ref(git_ref) => (&mut repository.refs, git_ref.clone()),
         };
         if builder.seen.insert((self.index, pushed)) {
             list.push(value);
@@ -153,28 +316,21 @@ impl RepositoryEntry<'_> {
     }
 }
 
-/// Why a provider's parse step refused an authenticated delivery. Each
-/// variant maps to one HTTP status, and every reason is fixed text: a
-/// refusal never echoes a header or body.
+/// Why a provider's parse step refused an authenticated delivery. Every
+/// reason is fixed text: a refusal never echoes a header or body. The
+/// gateway answers each kind with its own status (a malformed body is the
+/// sender's mistake, 400; content it cannot read, 415).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
-    /// The body is not a well-formed event of this provider (400).
+    /// The body is not a well-formed event of this provider.
     #[error("{0}")]
     MalformedBody(&'static str),
-    /// The body's content type is one this provider cannot read (415).
+    /// The body's content type is one this provider cannot read.
     #[error("{0}")]
     UnsupportedContent(&'static str),
 }
 
 impl ProviderError {
-    /// The HTTP status code the gateway answers with.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::MalformedBody(_) => 400,
-            Self::UnsupportedContent(_) => 415,
-        }
-    }
-
     /// The one-line reason sent to the caller.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -195,23 +351,15 @@ impl ProviderError {
 /// ([`deliver`](crate::deliver)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    /// The authentication step refused the sender (401).
+    /// The authentication step refused the sender.
     #[error(transparent)]
     Unauthenticated(#[from] Unauthenticated),
-    /// The parse step refused the body (400, 415).
+    /// The parse step refused the body.
     #[error(transparent)]
     Provider(#[from] ProviderError),
 }
 
 impl Refusal {
-    /// The HTTP status code the gateway answers with.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Unauthenticated(refusal) => refusal.status(),
-            Self::Provider(refusal) => refusal.status(),
-        }
-    }
-
     /// The one-line reason sent to the caller.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -235,31 +383,94 @@ mod tests {
     use crate::reference::RepoKey;
 
     #[test]
-    fn errors_map_to_one_status_each() {
+    fn refusals_keep_their_fixed_reason_and_kind() {
+        let malformed = ProviderError::MalformedBody("invalid request body");
         assert_eq!(
-            ProviderError::MalformedBody("invalid request body").status(),
-            400
-        );
-        assert_eq!(
-            ProviderError::UnsupportedContent("unsupported content type").status(),
-            415
-        );
-        assert_eq!(
-            ProviderError::MalformedBody("invalid request body").reason(),
-            "invalid request body"
+            (malformed.reason(), malformed.kind()),
+            ("invalid request body", "malformed_body")
         );
         let refused = Refusal::from(Unauthenticated::WrongCredentials("unauthorized"));
         assert_eq!(
-            (refused.status(), refused.reason(), refused.kind()),
-            (401, "unauthorized", "wrong_credentials")
+            (refused.reason(), refused.kind()),
+            ("unauthorized", "wrong_credentials")
         );
         let refused = Refusal::from(ProviderError::UnsupportedContent(
             "unsupported content type",
         ));
         assert_eq!(
-            (refused.status(), refused.kind()),
-            (415, "unsupported_content")
+            (refused.reason(), refused.kind()),
+            ("unsupported content type", "unsupported_content")
         );
+    }
+
+    #[test]
+    fn media_types_tell_charts_from_images() {
+        for (media_type, content) in [
+            (
+                "application/vnd.cncf.helm.config.v1+json",
+                PushedContent::Chart,
+            ),
+            (
+                "application/vnd.docker.distribution.manifest.v2+json",
+                PushedContent::Image,
+            ),
+            (
+                "application/vnd.oci.image.index.v1+json",
+                PushedContent::Image,
+            ),
+            (
+                "application/vnd.oci.image.manifest.v1+json",
+                PushedContent::Either,
+            ),
+            ("", PushedContent::Either),
+        ] {
+            assert_eq!(
+                PushedContent::of_media_type(media_type),
+                content,
+                "{media_type}"
+            );
+        }
+        assert_eq!(
+            PushedContent::Chart.merge(PushedContent::Chart),
+            PushedContent::Chart
+        );
+        assert_eq!(
+            PushedContent::Chart.merge(PushedContent::Image),
+            PushedContent::Either
+        );
+    }
+
+    #[test]
+    fn git_pushes_merge_refs_and_changed_paths() {
+        let key = RepoKey::git("https://github.com/example/app").expect("valid");
+        let mut builder = RefreshBuilder::default();
+        let mut entry = builder.repository(key.clone());
+        entry.add_ref("refs/heads/main");
+        entry.add_changed_paths(ChangedPaths::complete(["b.txt", "a.txt", "b.txt"]));
+        let mut again = builder.repository(key.clone());
+        again.add_ref("refs/heads/main");
+        again.add_ref("refs/tags/v1.0.0");
+        again.add_changed_paths(ChangedPaths::complete(["c.txt"]));
+        let Outcome::Refresh(merged) = builder.build() else {
+            panic!("refresh expected");
+        };
+        assert_eq!(merged[0].refs, ["refs/heads/main", "refs/tags/v1.0.0"]);
+        assert_eq!(
+            merged[0].changed_paths,
+            ChangedPaths::Complete(vec!["a.txt".into(), "b.txt".into(), "c.txt".into()])
+        );
+        // One push whose list is incomplete makes the whole list unknown.
+        let mut builder = RefreshBuilder::default();
+        builder
+            .repository(key.clone())
+            .add_changed_paths(ChangedPaths::complete(["a.txt"]));
+        builder
+            .repository(key)
+            .add_changed_paths(ChangedPaths::Unknown);
+        let Outcome::Refresh(merged) = builder.build() else {
+            panic!("refresh expected");
+        };
+        assert_eq!(merged[0].changed_paths, ChangedPaths::Unknown);
     }
 
     #[test]

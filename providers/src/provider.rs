@@ -3,6 +3,7 @@
 
 use crate::authentication::{Authenticated, Unauthenticated};
 use crate::delivery::{AuthenticatedDelivery, RequestHead};
+use crate::options::{OptionSpec, ReceiverOptions};
 use crate::outcome::{Outcome, ProviderError, Refusal};
 use crate::secret::{Credentials, SecretKeySpec};
 
@@ -28,6 +29,17 @@ pub trait Provider: Send + Sync + 'static {
     /// The keys this provider needs from the receiver's Secret.
     fn secret_keys(&self) -> &'static [SecretKeySpec];
 
+    /// How a sender proves itself, in a few words for operators (the
+    /// `providers` subcommand and the docs), e.g. `HMAC-SHA256 of the body
+    /// in X-Hub-Signature-256`.
+    fn authentication(&self) -> &'static str;
+
+    /// The options this provider reads from its receiver entry, besides
+    /// `secretRef`; none by default.
+    fn options(&self) -> &'static [OptionSpec] {
+        &[]
+    }
+
     /// The largest body this provider accepts, when it differs from the
     /// gateway's configured default.
     fn body_limit(&self) -> Option<usize> {
@@ -44,8 +56,14 @@ pub trait Provider: Send + Sync + 'static {
         credentials: &'a Credentials,
     ) -> Result<Authenticated<'a>, Unauthenticated>;
 
-    /// Step 2: what does this authenticated delivery announce?
-    fn parse(&self, delivery: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError>;
+    /// Step 2: what does this authenticated delivery announce? `options`
+    /// are the receiver's, checked against [`options`](Provider::options)
+    /// when the receiver was built.
+    fn parse(
+        &self,
+        delivery: &AuthenticatedDelivery<'_>,
+        options: &ReceiverOptions,
+    ) -> Result<Outcome, ProviderError>;
 }
 
 /// Runs both steps on a request whose body is already at hand: for tests,
@@ -55,8 +73,9 @@ pub fn deliver(
     provider: &dyn Provider,
     head: RequestHead<'_>,
     credentials: &Credentials,
+    options: &ReceiverOptions,
     body: &[u8],
 ) -> Result<Outcome, Refusal> {
     let delivery = provider.authenticate(head, credentials)?.with_body(body)?;
-    Ok(provider.parse(&delivery)?)
+    Ok(provider.parse(&delivery, options)?)
 }

@@ -43,7 +43,7 @@ inventory::collect!(Registration);
 /// ```
 /// use kargo_webhook_provider::{
 ///     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,
-///     RequestHead, SecretKeySpec, Unauthenticated,
+///     ReceiverOptions, RequestHead, SecretKeySpec, Unauthenticated,
 /// };
 ///
 /// pub struct Example;
@@ -55,6 +55,9 @@ inventory::collect!(Registration);
 ///     fn secret_keys(&self) -> &'static [SecretKeySpec] {
 ///         &[]
 ///     }
+///     fn authentication(&self) -> &'static str {
+///         "the receiver URL"
+///     }
 ///     fn authenticate<'a>(
 ///         &self,
 ///         head: RequestHead<'a>,
@@ -62,7 +65,11 @@ inventory::collect!(Registration);
 ///     ) -> Result<Authenticated<'a>, Unauthenticated> {
 ///         Ok(Authenticated::by_receiver_url(head))
 ///     }
-///     fn parse(&self, _: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
+///     fn parse(
+///         &self,
+///         _: &AuthenticatedDelivery<'_>,
+///         _: &ReceiverOptions,
+///     ) -> Result<Outcome, ProviderError> {
 ///         Ok(Outcome::Ignored("an example announces nothing"))
 ///     }
 /// }
@@ -136,8 +143,8 @@ impl fmt::Debug for Registry {
 mod tests {
     use super::*;
     use crate::{
-        Authenticated, AuthenticatedDelivery, Credentials, Outcome, ProviderError, RequestHead,
-        SecretKeySpec, Unauthenticated,
+        Authenticated, AuthenticatedDelivery, Credentials, Outcome, ProviderError, ReceiverOptions,
+        RequestHead, SecretKeySpec, Unauthenticated,
     };
 
     struct Named(&'static str);
@@ -149,6 +156,9 @@ mod tests {
         fn secret_keys(&self) -> &'static [SecretKeySpec] {
             &[]
         }
+        fn authentication(&self) -> &'static str {
+            "the receiver URL"
+        }
         fn authenticate<'a>(
             &self,
             head: RequestHead<'a>,
@@ -156,7 +166,11 @@ mod tests {
         ) -> Result<Authenticated<'a>, Unauthenticated> {
             Ok(Authenticated::by_receiver_url(head))
         }
-        fn parse(&self, _: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
+        fn parse(
+            &self,
+            _: &AuthenticatedDelivery<'_>,
+            _: &ReceiverOptions,
+        ) -> Result<Outcome, ProviderError> {
             Ok(Outcome::Ignored("test"))
         }
     }

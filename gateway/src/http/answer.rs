@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, Responder};
 use kargo_webhook_provider::{ProviderError, Unauthenticated};
 
 use crate::dispatch::{Dispatched, Unconfirmed};
-use crate::kargo::WarehouseId;
+use crate::kargo::{PromotionId, WarehouseId};
 use crate::ratelimit::Limited;
 
 /// How long a client should wait before sending again after a 503.
@@ -73,10 +73,13 @@ pub fn unconfirmed_reason(why: Unconfirmed) -> &'static str {
     }
 }
 
-/// The status of a provider SDK refusal. The SDK names it as a number;
+/// The status of a provider's refusal of a body: the SDK names the kind,
 /// this is the one place it becomes an HTTP status.
-fn sdk_status(code: u16) -> StatusCode {
-    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+fn refused_status(error: &ProviderError) -> StatusCode {
+    match error {
+        ProviderError::MalformedBody(_) => StatusCode::BAD_REQUEST,
+        ProviderError::UnsupportedContent(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    }
 }
 
 impl Answer {
@@ -89,12 +92,15 @@ impl Answer {
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::BadBody => StatusCode::BAD_REQUEST,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unauthenticated(refusal) => sdk_status(refusal.status()),
-            Self::Refused(error) => sdk_status(error.status()),
+            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Self::Refused(error) => refused_status(error),
             Self::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Delivered(Dispatched::Ignored(_) | Dispatched::Refreshed { .. }) => {
-                StatusCode::OK
-            }
+            Self::Delivered(
+                Dispatched::Ignored(_)
+                | Dispatched::Pinged
+                | Dispatched::Refreshed { .. }
+                | Dispatched::PromotionsRefreshed { .. },
+            ) => StatusCode::OK,
             Self::Delivered(Dispatched::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -119,7 +125,9 @@ impl Answer {
             Self::Refused(error) => error.kind(),
             Self::Overloaded => "overloaded",
             Self::Delivered(Dispatched::Ignored(_)) => "ignored",
+            Self::Delivered(Dispatched::Pinged) => "ping",
             Self::Delivered(Dispatched::Refreshed { .. }) => "refreshed",
+            Self::Delivered(Dispatched::PromotionsRefreshed { .. }) => "refreshed_promotions",
             Self::Delivered(Dispatched::Unavailable(_)) => "unavailable",
         }
     }
@@ -161,6 +169,20 @@ impl Answer {
             Self::Delivered(Dispatched::Ignored(reason)) => encode(&MsgBody {
                 msg: format!("ignored: {reason}"),
             }),
+            Self::Delivered(Dispatched::Pinged) => encode(&MsgBody {
+                msg: PING_MESSAGE.to_owned(),
+            }),
+            Self::Delivered(Dispatched::PromotionsRefreshed { promotions, named }) => {
+                let msg = format!("refreshed {} promotion(s)", promotions.len());
+                if *named {
+                    encode(&PromotionsBody {
+                        msg,
+                        promotions: Names(promotions),
+                    })
+                } else {
+                    encode(&MsgBody { msg })
+                }
+            }
             Self::Delivered(Dispatched::Refreshed {
                 warehouses,
                 gone,
@@ -201,10 +223,19 @@ struct RefreshedBody<'a> {
     warehouses: Names<'a>,
 }
 
-/// Warehouses as `namespace/name` strings.
-struct Names<'a>(&'a [WarehouseId]);
+/// The answer to a ping, as Kargo words it.
+const PING_MESSAGE: &str = "ping event received, webhook is configured correctly";
 
-impl serde::Serialize for Names<'_> {
+#[derive(serde::Serialize)]
+struct PromotionsBody<'a> {
+    msg: String,
+    promotions: Names<'a, PromotionId>,
+}
+
+/// Objects as `namespace/name` strings.
+struct Names<'a, Id = WarehouseId>(&'a [Id]);
+
+impl<Id: std::fmt::Display> serde::Serialize for Names<'_, Id> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.iter().map(ToString::to_string))
     }

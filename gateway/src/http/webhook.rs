@@ -23,24 +23,20 @@ use super::body::{self, BodyError, BodyLimits};
 use super::body_budget::BodyBudget;
 use super::idle_watch::ConnectionActivity;
 use super::route;
-use crate::dispatch::{self, Dispatched};
-use crate::index::SharedIndex;
+use crate::dispatch::{self, Dispatched, Targets};
 use crate::kargo::WarehouseId;
 use crate::metrics::{DeliveryLabels, Metrics, ProviderLabels};
 use crate::ratelimit::Limited;
 use crate::receivers::Receiver;
 use crate::receivers::builder::SharedTable;
-use crate::refresher::Refresher;
 
 /// What the webhook handler needs.
 #[derive(Debug, Clone)]
 pub struct WebhookState {
     /// Receivers by path.
     pub table: SharedTable,
-    /// Warehouses by repository.
-    pub index: SharedIndex,
-    /// Sends refresh patches.
-    pub refresher: Refresher,
+    /// The indexes and refreshers the delivery flow acts with.
+    pub targets: Targets,
     /// Counters and histograms.
     pub metrics: Arc<Metrics>,
     /// Default body limit.
@@ -156,7 +152,7 @@ async fn handle(
         if !proven_by_head && let Err(answer) = admit(receiver) {
             return answer;
         }
-        receiver.provider.parse(&delivery)
+        receiver.provider.parse(&delivery, &receiver.options)
     };
     // The body's memory goes back to the budget before the refresh is
     // awaited: the outcome owns what it needs.
@@ -165,7 +161,7 @@ async fn handle(
         Err(error) => Answer::Refused(error),
         Ok(outcome) => {
             let deadline = arrived + state.answer_deadline;
-            dispatch::act(outcome, receiver, &state.index, &state.refresher, deadline)
+            dispatch::act(outcome, receiver, &state.targets, deadline)
                 .await
                 .into()
         }

@@ -4,21 +4,39 @@
 //! live here, below all of them.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A Warehouse's namespace and name.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WarehouseId {
+/// A namespaced Kargo object's namespace and name; `K` says which kind, so
+/// that a Promotion's identity can never be handed to what refreshes
+/// Warehouses.
+pub struct ObjectId<K> {
     namespace: Arc<str>,
     name: Arc<str>,
+    kind: PhantomData<fn() -> K>,
 }
 
-impl WarehouseId {
-    /// The Warehouse `namespace/name`.
+/// The kind marker of [`WarehouseId`].
+#[derive(Debug)]
+pub enum WarehouseKind {}
+
+/// The kind marker of [`PromotionId`].
+#[derive(Debug)]
+pub enum PromotionKind {}
+
+/// A Warehouse's namespace and name.
+pub type WarehouseId = ObjectId<WarehouseKind>;
+
+/// A Promotion's namespace and name.
+pub type PromotionId = ObjectId<PromotionKind>;
+
+impl<K> ObjectId<K> {
+    /// The object `namespace/name`.
     pub fn new(namespace: &str, name: &str) -> Self {
         Self {
             namespace: namespace.into(),
             name: name.into(),
+            kind: PhantomData,
         }
     }
 
@@ -33,13 +51,51 @@ impl WarehouseId {
     }
 }
 
-impl fmt::Display for WarehouseId {
+// By hand: derived impls would ask the marker `K` for them too.
+impl<K> Clone for ObjectId<K> {
+    fn clone(&self) -> Self {
+        Self {
+            namespace: Arc::clone(&self.namespace),
+            name: Arc::clone(&self.name),
+            kind: PhantomData,
+        }
+    }
+}
+
+impl<K> PartialEq for ObjectId<K> {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.namespace, &self.name) == (&other.namespace, &other.name)
+    }
+}
+
+impl<K> Eq for ObjectId<K> {}
+
+impl<K> std::hash::Hash for ObjectId<K> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.namespace.hash(state);
+        self.name.hash(state);
+    }
+}
+
+impl<K> PartialOrd for ObjectId<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K> Ord for ObjectId<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.namespace, &self.name).cmp(&(&other.namespace, &other.name))
+    }
+}
+
+impl<K> fmt::Display for ObjectId<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.namespace, self.name)
     }
 }
 
-impl fmt::Debug for WarehouseId {
+impl<K> fmt::Debug for ObjectId<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }

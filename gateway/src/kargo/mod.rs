@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 mod identity;
 
-pub use identity::{Owner, Scope, WarehouseId, WarehouseScope};
+pub use identity::{
+    ObjectId, Owner, PromotionId, PromotionKind, Scope, WarehouseId, WarehouseKind, WarehouseScope,
+};
 
 /// The API group of every Kargo resource.
 pub const GROUP: &str = "kargo.akuity.io";
@@ -121,6 +123,85 @@ pub struct WarehouseSpec {
     pub subscriptions: Vec<serde_json::Value>,
 }
 
+/// `Promotion.spec`: only the steps, to find those waiting on a pull
+/// request.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[kube(
+    group = "kargo.akuity.io",
+    version = "v1alpha1",
+    kind = "Promotion",
+    namespaced,
+    status = "PromotionStatus",
+    schema = "disabled"
+)]
+pub struct PromotionSpec {
+    /// `spec.steps[]`.
+    #[serde(default)]
+    pub steps: Vec<PromotionStep>,
+}
+
+/// One `spec.steps[]` entry of a Promotion.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct PromotionStep {
+    /// The step's kind, e.g. `git-wait-for-pr`.
+    #[serde(default)]
+    pub uses: String,
+    /// The alias its output is stored under in `status.state`.
+    #[serde(default, rename = "as")]
+    pub alias: String,
+}
+
+/// `Promotion.status`: how far it got and what its steps wrote.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PromotionStatus {
+    /// `Running`, `Succeeded`, ...
+    #[serde(default)]
+    pub phase: String,
+    /// The index of the step being run.
+    #[serde(default)]
+    pub current_step: i64,
+    /// The steps' outputs, keyed by alias.
+    #[serde(default)]
+    pub state: Option<serde_json::Value>,
+}
+
+/// The step that waits for a pull request to close.
+const WAIT_FOR_PR_STEP: &str = "git-wait-for-pr";
+
+impl Promotion {
+    /// The URLs of the pull requests this Promotion waits on, as Kargo
+    /// indexes them: only while it runs, for each `git-wait-for-pr` step
+    /// with an alias at or before the current step, the `pr.url` that the
+    /// step wrote into `status.state[<alias>]`.
+    pub fn awaited_pull_requests(&self) -> Vec<String> {
+        let Some(status) = &self.status else {
+            return Vec::new();
+        };
+        if status.phase != "Running" {
+            return Vec::new();
+        }
+        let reached = usize::try_from(status.current_step).map_or(0, |step| step + 1);
+        self.spec
+            .steps
+            .iter()
+            .take(reached)
+            .filter(|step| step.uses == WAIT_FOR_PR_STEP && !step.alias.is_empty())
+            .filter_map(|step| {
+                let url = status
+                    .state
+                    .as_ref()?
+                    .get(&step.alias)?
+                    .get("pr")?
+                    .get("url")?;
+                url.as_str()
+                    .filter(|url| !url.is_empty())
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +231,51 @@ mod tests {
             WebhookReceiverConfig::secret_name(&c.providers["harbor"]),
             None
         );
+    }
+
+    fn promotion(value: serde_json::Value) -> Promotion {
+        serde_json::from_value(value).expect("a Promotion")
+    }
+
+    #[test]
+    fn running_promotions_wait_on_the_pull_requests_of_reached_steps() {
+        let mut object = json!({
+            "apiVersion": "kargo.akuity.io/v1alpha1",
+            "kind": "Promotion",
+            "metadata": {"name": "p", "namespace": "demo"},
+            "spec": {"stage": "prod", "freight": "f", "steps": [
+                {"uses": "git-open-pr", "as": "open"},
+                {"uses": "git-wait-for-pr", "as": "wait"},
+                {"uses": "git-wait-for-pr"},
+                {"uses": "git-wait-for-pr", "as": "later"},
+            ]},
+            "status": {"phase": "Running", "currentStep": 2, "state": {
+                "open": {"pr": {"url": "https://github.com/example/app/pull/6"}},
+                "wait": {"pr": {"url": "https://github.com/example/app/pull/7"}},
+                "later": {"pr": {"url": "https://github.com/example/app/pull/8"}},
+            }},
+        });
+        assert_eq!(
+            promotion(object.clone()).awaited_pull_requests(),
+            ["https://github.com/example/app/pull/7"]
+        );
+        object["status"]["currentStep"] = json!(3);
+        assert_eq!(
+            promotion(object.clone()).awaited_pull_requests(),
+            [
+                "https://github.com/example/app/pull/7",
+                "https://github.com/example/app/pull/8"
+            ]
+        );
+        object["status"]["currentStep"] = json!(0);
+        assert!(promotion(object.clone()).awaited_pull_requests().is_empty());
+        object["status"]["currentStep"] = json!(3);
+        object["status"]["phase"] = json!("Succeeded");
+        assert!(promotion(object.clone()).awaited_pull_requests().is_empty());
+        object["status"] = json!({"phase": "Running", "currentStep": 3});
+        assert!(promotion(object.clone()).awaited_pull_requests().is_empty());
+        object.as_object_mut().expect("object").remove("status");
+        assert!(promotion(object).awaited_pull_requests().is_empty());
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use kargo_webhook_provider::{
-    Credentials, Provider, Registry, SecretKeyError, SecretValue, UnusableValue,
+    Credentials, OptionError, Provider, ReceiverOptions, Registry, SecretKeyError, SecretValue,
+    UnusableValue,
 };
 
 use super::url::{PathInputs, ReceiverPath, UrlLayout};
@@ -23,6 +24,8 @@ pub struct Receiver {
     pub provider: &'static dyn Provider,
     /// The credentials prepared from its Secret.
     pub credentials: Credentials,
+    /// The provider's options from the receiver entry, checked.
+    pub options: ReceiverOptions,
     /// Its path, computed with Kargo's formula from the current Secret.
     pub path: ReceiverPath,
     /// The Warehouses it may refresh.
@@ -100,6 +103,8 @@ pub enum ReceiverProblem {
         /// What is wrong with the value (never the value).
         problem: UnusableValue,
     },
+    /// An option of the receiver entry (besides `secretRef`) cannot work.
+    InvalidOption(OptionError),
     /// The name is empty or longer than 253 characters.
     InvalidName,
     /// An earlier entry of the same list has this name.
@@ -125,6 +130,7 @@ impl ReceiverProblem {
             Self::SecretAccessDenied { .. } => "SecretAccessDenied",
             Self::SecretKeyMissing { .. } => "SecretKeyMissing",
             Self::SecretValueUnusable { .. } => "SecretValueUnusable",
+            Self::InvalidOption(_) => "InvalidOption",
             Self::InvalidName => "InvalidName",
             Self::DuplicateName => "DuplicateName",
         }
@@ -170,6 +176,7 @@ impl fmt::Display for ReceiverProblem {
                 "the value of key {key:?} of Secret {secret} {problem}; no sender can \
                  authenticate with it"
             ),
+            Self::InvalidOption(error) => write!(f, "{error}"),
             Self::InvalidName => f.write_str("name must be 1 to 253 characters"),
             Self::DuplicateName => f.write_str("name is used by an earlier receiver"),
         }
@@ -264,6 +271,14 @@ fn resolve_one(
         .ok_or_else(|| ReceiverProblem::UnknownProvider(provider_name.clone()))?;
     let secret_name =
         WebhookReceiverConfig::secret_name(provider_config).ok_or(ReceiverProblem::NoSecretRef)?;
+    let options = ReceiverOptions::from_lookup(provider.options(), |field| {
+        match provider_config.get(field) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(text)) => Ok(Some(text.as_str())),
+            Some(_) => Err(()),
+        }
+    })
+    .map_err(ReceiverProblem::InvalidOption)?;
     let (secret_namespace, scope) = match owner.scope {
         Scope::Project => (
             owner.namespace.as_str(),
@@ -328,6 +343,7 @@ fn resolve_one(
         name: entry.name.clone(),
         provider,
         credentials,
+        options,
         path,
         scope,
         limiter: ReceiverLimiter::new(context.rate_limit),

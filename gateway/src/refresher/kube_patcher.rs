@@ -42,23 +42,28 @@ impl Patcher for KubePatcher {
         warehouse: &'a WarehouseId,
         token: &'a str,
     ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
-        Box::pin(async move {
-            let api: Api<Warehouse> = Api::namespaced(self.client.clone(), warehouse.namespace());
-            let body = serde_json::json!({
-                "metadata": {"annotations": {REFRESH_ANNOTATION: token}}
-            });
-            let (params, merge) = (PatchParams::default(), Patch::Merge(&body));
-            let patch = api.patch_metadata(warehouse.name(), &params, &merge);
-            match tokio::time::timeout(PATCH_TIMEOUT, patch).await {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(kube::Error::Api(status))) if status.code == 404 => {
-                    Err(PatchError::NotFound)
-                }
-                Ok(Err(error)) => Err(PatchError::Api(error.into())),
-                Err(_) => Err(PatchError::Api(ApiFailure::Timeout(
-                    PATCH_TIMEOUT.as_secs(),
-                ))),
-            }
-        })
+        let api: Api<Warehouse> = Api::namespaced(self.client.clone(), warehouse.namespace());
+        Box::pin(patch_refresh_annotation(api, warehouse.name(), token))
+    }
+}
+
+/// Sets the refresh annotation of the object `name` to `token`, within
+/// [`PATCH_TIMEOUT`]: the one write the gateway makes to a Kargo object.
+pub async fn patch_refresh_annotation<K>(api: Api<K>, name: &str, token: &str) -> PatchResult
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let body = serde_json::json!({
+        "metadata": {"annotations": {REFRESH_ANNOTATION: token}}
+    });
+    let (params, merge) = (PatchParams::default(), Patch::Merge(&body));
+    let patch = api.patch_metadata(name, &params, &merge);
+    match tokio::time::timeout(PATCH_TIMEOUT, patch).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(kube::Error::Api(status))) if status.code == 404 => Err(PatchError::NotFound),
+        Ok(Err(error)) => Err(PatchError::Api(error.into())),
+        Err(_) => Err(PatchError::Api(ApiFailure::Timeout(
+            PATCH_TIMEOUT.as_secs(),
+        ))),
     }
 }

@@ -16,14 +16,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use kargo_webhook_gateway::dispatch::Targets;
 use kargo_webhook_gateway::http::body_budget::BodyBudget;
 use kargo_webhook_gateway::http::server::{KEEP_ALIVE, ServerSettings, webhook_server};
 use kargo_webhook_gateway::http::tls::TlsFiles;
 use kargo_webhook_gateway::http::webhook::WebhookState;
 use kargo_webhook_gateway::index::{SharedIndex, Subscriptions};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
-use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId};
+use kargo_webhook_gateway::kargo::{ObjectId, Owner, PromotionId, Scope, WarehouseId};
 use kargo_webhook_gateway::metrics::Metrics;
+use kargo_webhook_gateway::promotions::{PromotionPatcher, Promotions, SharedPromotionIndex};
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_gateway::ratelimit::RateLimit;
 use kargo_webhook_gateway::receivers::resolve::{
@@ -71,31 +73,47 @@ pub struct MemoryPatcher {
     existing: Vec<&'static str>,
 }
 
+impl MemoryPatcher {
+    /// One patch of the object `namespace/name`, as the fake API server
+    /// behaves.
+    async fn record<K>(&self, object: &ObjectId<K>, token: &str) -> PatchResult {
+        match self.behaviour {
+            Api::Failing => {
+                return Err(PatchError::Api(
+                    kube::Error::Service("connection refused".into()).into(),
+                ));
+            }
+            Api::Slow(delay) => tokio::time::sleep(delay).await,
+            Api::Healthy => {}
+        }
+        if !self.existing.contains(&object.name()) {
+            return Err(PatchError::NotFound);
+        }
+        self.patched
+            .lock()
+            .expect("lock")
+            .push((object.to_string(), token.to_owned()));
+        Ok(())
+    }
+}
+
 impl Patcher for MemoryPatcher {
     fn patch<'a>(
         &'a self,
         warehouse: &'a WarehouseId,
         token: &'a str,
     ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
-        Box::pin(async move {
-            match self.behaviour {
-                Api::Failing => {
-                    return Err(PatchError::Api(
-                        kube::Error::Service("connection refused".into()).into(),
-                    ));
-                }
-                Api::Slow(delay) => tokio::time::sleep(delay).await,
-                Api::Healthy => {}
-            }
-            if !self.existing.contains(&warehouse.name()) {
-                return Err(PatchError::NotFound);
-            }
-            self.patched
-                .lock()
-                .expect("lock")
-                .push((warehouse.to_string(), token.to_owned()));
-            Ok(())
-        })
+        Box::pin(self.record(warehouse, token))
+    }
+}
+
+impl PromotionPatcher for MemoryPatcher {
+    fn patch<'a>(
+        &'a self,
+        promotion: &'a PromotionId,
+        token: &'a str,
+    ) -> Pin<Box<dyn Future<Output = PatchResult> + Send + 'a>> {
+        Box::pin(self.record(promotion, token))
     }
 }
 
@@ -119,6 +137,9 @@ pub struct Gateway {
     pub metrics: Arc<Metrics>,
     /// The Warehouse index, for tests that add Warehouses.
     pub index: SharedIndex,
+    /// The Promotion index, for tests that add Promotions waiting on a pull
+    /// request.
+    pub promotions: SharedPromotionIndex,
 }
 
 impl Gateway {
@@ -286,6 +307,7 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     let cluster_path = path_of(Scope::Cluster);
 
     let index = SharedIndex::default();
+    let promotions = SharedPromotionIndex::default();
     {
         let mut index = index.write().expect("lock");
         let repo = "harbor.example.com/library/nginx";
@@ -323,8 +345,14 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     );
     let state = WebhookState {
         table: Arc::new(ArcSwap::from_pointee(table)),
-        index: Arc::clone(&index),
-        refresher,
+        targets: Targets {
+            index: Arc::clone(&index),
+            refresher,
+            promotions: Promotions::new(
+                Arc::clone(&promotions),
+                Arc::clone(&patcher) as Arc<dyn PromotionPatcher>,
+            ),
+        },
         metrics: Arc::clone(&metrics),
         body_limit: options.body_limit,
         body_budget,
@@ -359,5 +387,6 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
         client: reqwest::Client::new(),
         metrics,
         index,
+        promotions,
     })
 }

@@ -20,7 +20,7 @@ mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,
-    RequestHead, SecretKeySpec, SecretUsage, Unauthenticated,
+    ReceiverOptions, RequestHead, SecretKeySpec, SecretUsage, Unauthenticated,
 };
 
 pub use auth::AUTH_HEADER_KEY;
@@ -55,6 +55,10 @@ impl Provider for Harbor {
         SECRET_KEYS
     }
 
+    fn authentication(&self) -> &'static str {
+        "Authorization header equal to the Secret's auth-header value"
+    }
+
     /// From `Authorization` alone: a wrong sender is refused before one
     /// byte of its body is read.
     fn authenticate<'a>(
@@ -65,7 +69,11 @@ impl Provider for Harbor {
         auth::SCHEME.authenticate(head, credentials)
     }
 
-    fn parse(&self, delivery: &AuthenticatedDelivery<'_>) -> Result<Outcome, ProviderError> {
+    fn parse(
+        &self,
+        delivery: &AuthenticatedDelivery<'_>,
+        _: &ReceiverOptions,
+    ) -> Result<Outcome, ProviderError> {
         let label = ContentLabel::of(delivery.media_type().as_deref());
         let refusal = match label {
             ContentLabel::Foreign => UNSUPPORTED_CONTENT,

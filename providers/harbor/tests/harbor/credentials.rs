@@ -48,7 +48,7 @@ fn a_missing_header_is_missing_authorization() {
     let headers = [("Content-Type", &b"application/json"[..])];
     let error = handle_with(&headers, push(), &credentials(SECRET)).expect_err("no header");
     assert_eq!(error, MISSING_AUTH);
-    assert_eq!(error.status(), 401);
+    assert_eq!(error.kind(), "missing_credentials");
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn an_empty_header_is_missing_authorization() {
 fn a_wrong_value_is_unauthorized() {
     let error = with_authorization(b"Basic d3Jvbmc6d3Jvbmc=", SECRET).expect_err("wrong");
     assert_eq!(error, WRONG_AUTH);
-    assert_eq!(error.status(), 401);
+    assert_eq!(error.kind(), "wrong_credentials");
 }
 
 #[test]

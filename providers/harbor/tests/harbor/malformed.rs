@@ -65,7 +65,7 @@ fn wrong_json_types_are_malformed() {
     ] {
         let error = deliver(JSON, body.as_bytes()).expect_err(body);
         assert_eq!(error, INVALID_BODY, "{body}");
-        assert_eq!(error.status(), 400);
+        assert_eq!(error.kind(), "malformed_body");
     }
 }
 

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use kargo_webhook_harbor::{AUTH_HEADER_KEY, Harbor};
 use kargo_webhook_provider::{
-    Credentials, HeaderSource, Outcome, Provider, ProviderError, Refusal, RequestHead,
-    Unauthenticated, deliver as deliver_to,
+    Credentials, HeaderSource, Outcome, Provider, ProviderError, ReceiverOptions, Refusal,
+    RequestHead, Unauthenticated, deliver as deliver_to,
 };
 
 /// The bytes of one file of `tests/fixtures/harbor/` at the repository root.
@@ -64,6 +64,7 @@ pub fn handle_with(
         &Harbor,
         RequestHead::new("POST", &headers),
         credentials,
+        &ReceiverOptions::default(),
         body,
     )
 }
