@@ -87,6 +87,11 @@ pub enum SecretUsage {
     /// The value is a key the provider computes with (e.g. an HMAC key): the
     /// value itself is kept, wiped on drop.
     SigningKey,
+    /// The value only goes into the receiver's URL (senders that cannot
+    /// sign, such as Docker Hub): it must not be empty, since the URL would
+    /// then be guessable from the project and receiver names alone, and
+    /// nothing of it is kept.
+    UrlOnly,
 }
 
 /// One key a provider needs from its receiver's Secret.
@@ -136,8 +141,8 @@ impl UnusableValue {
         }
         match usage {
             SecretUsage::HeaderMatch => Self::of_header_value(value),
-            // Any non-empty byte string is a usable key.
-            SecretUsage::SigningKey => None,
+            // Any non-empty byte string is a usable key or URL secret.
+            SecretUsage::SigningKey | SecretUsage::UrlOnly => None,
         }
     }
 }
@@ -217,6 +222,7 @@ impl Credentials {
             let credential = match spec.usage {
                 SecretUsage::HeaderMatch => Credential::Header(HeaderSecret::from_value(value)),
                 SecretUsage::SigningKey => Credential::Key(SecretValue::new(value.to_vec())),
+                SecretUsage::UrlOnly => continue,
             };
             entries.insert(spec.key, credential);
         }
@@ -370,6 +376,26 @@ mod tests {
         assert!(Credentials::from_secret_data(&[signing], &data(&[("secret", b" k\n")])).is_ok());
         assert_eq!(
             Credentials::from_secret_data(&[signing], &data(&[("secret", b"")])).err(),
+            Some(SecretKeyError::Unusable {
+                key: "secret",
+                problem: UnusableValue::Empty
+            })
+        );
+    }
+
+    #[test]
+    fn url_only_values_must_be_non_empty_and_are_not_kept() {
+        let url_only = SecretKeySpec {
+            key: "secret",
+            usage: SecretUsage::UrlOnly,
+        };
+        let creds = Credentials::from_secret_data(&[url_only], &data(&[("secret", b"s3cret")]))
+            .expect("usable");
+        assert!(creds.signing_key("secret").is_none());
+        assert!(creds.header("secret").is_none());
+        assert!(!format!("{creds:?}").contains("secret"));
+        assert_eq!(
+            Credentials::from_secret_data(&[url_only], &data(&[("secret", b"")])).err(),
             Some(SecretKeyError::Unusable {
                 key: "secret",
                 problem: UnusableValue::Empty
