@@ -23,7 +23,7 @@
 //! Invariants, besides "no panic": a routed target is exactly a published
 //! path; input without the receiver's secret is refused 401 and never
 //! reaches matching; every matched Warehouse is in the receiver's scope
-//! and subscribes to a pushed repository; a push that names no tag is
+//! and subscribes to a pushed repository; a push of digests only is
 //! ignored as such.
 
 #![no_main]
@@ -38,13 +38,14 @@ use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_gateway::ratelimit::RateLimit;
+use kargo_webhook_gateway::selection;
 use kargo_webhook_gateway::receivers::resolve::{
     ResolveContext, SecretData, SecretLookup, resolve,
 };
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
 use kargo_webhook_gateway::receivers::{Receiver, ReceiverTable, UrlLayout};
 use kargo_webhook_provider::{
-    HeaderSource, Outcome, PushedRepository, RepoKey, RepoKind, RequestHead, SecretValue,
+    HeaderSource, Outcome, PushedRepository, RepoKey, RequestHead, SecretValue,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -332,19 +333,20 @@ fuzz_target!(|data: &[u8]| {
         subscribed.insert(id.clone(), subscribed_repositories(spec));
         index.apply(id, Subscriptions::from_spec(spec));
     }
-    let untagged = pushes
+    // Digests alone move no tag: such a delivery is ignored as a whole.
+    let digest_only = pushes
         .iter()
-        .filter(|p| p.tags.is_empty() && p.repository.kind() != RepoKind::Git)
+        .filter(|p| p.tags.is_empty() && p.refs.is_empty() && !p.digests.is_empty())
         .count();
     match select_targets(&index, receiver, &pushes) {
         Err(_) => assert!(
-            !pushes.is_empty() && untagged == pushes.len(),
-            "refused a push that names a tag"
+            !pushes.is_empty() && digest_only == pushes.len(),
+            "refused a push that names a tag, or nothing"
         ),
         Ok(targets) => {
             assert!(
-                pushes.is_empty() || untagged < pushes.len(),
-                "matched a push that names no tag"
+                pushes.is_empty() || digest_only < pushes.len(),
+                "matched a push of digests only"
             );
             for target in &targets {
                 assert!(
@@ -354,8 +356,7 @@ fuzz_target!(|data: &[u8]| {
                 let repositories = &subscribed[target];
                 assert!(
                     pushes.iter().any(|push| {
-                        (!push.tags.is_empty() || push.repository.kind() == RepoKind::Git)
-                            && repositories.contains(&push.repository)
+                        !selection::is_digest_only(push) && repositories.contains(&push.repository)
                     }),
                     "{target} subscribes to no pushed repository"
                 );

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use futures::future::join_all;
-use kargo_webhook_provider::{Outcome, PushedRepository, RepoKind};
+use kargo_webhook_provider::{Outcome, PushedRepository};
 use tokio::time::Instant;
 
 use crate::index::{SharedIndex, WarehouseIndex};
@@ -14,6 +14,7 @@ use crate::kargo::{PromotionId, WarehouseId, WarehouseScope};
 use crate::promotions::{Promotions, PromotionsRefreshed};
 use crate::receivers::Receiver;
 use crate::refresher::{PatchError, Refresher};
+use crate::selection;
 
 /// What became of a delivery whose provider asked for refreshes or ignored
 /// it. The HTTP layer turns it into an answer.
@@ -60,26 +61,21 @@ pub enum Unconfirmed {
 /// Says why a push refreshes nothing even though it is well-formed.
 const NO_TAG: &str = "the push names no tag (digest only), so no tag-based subscription can discover anything new from it; the tagged push that follows refreshes";
 
-/// The Warehouses the pushes concern, or why there are none.
+/// The Warehouses the pushes concern, or why there are none: each
+/// subscription's rule judges each push (see `selection`).
 pub fn select_targets(
     index: &WarehouseIndex,
     receiver: &Receiver,
     pushes: &[PushedRepository],
 ) -> Result<BTreeSet<WarehouseId>, &'static str> {
-    let mut targets = BTreeSet::new();
-    let mut untagged = 0;
-    for push in pushes {
-        // An artifact push without a tag moves no tag; a Git push has none.
-        if push.tags.is_empty() && push.repository.kind() != RepoKind::Git {
-            untagged += 1;
-            continue;
-        }
-        targets.extend(index.matching(&push.repository, &receiver.scope, &push.tags));
-    }
-    if untagged > 0 && untagged == pushes.len() {
+    // A delivery of nothing but digests needs no index to be answered.
+    if !pushes.is_empty() && pushes.iter().all(selection::is_digest_only) {
         return Err(NO_TAG);
     }
-    Ok(targets)
+    Ok(pushes
+        .iter()
+        .flat_map(|push| index.matching(push, &receiver.scope))
+        .collect())
 }
 
 /// What the delivery flow acts with: the indexes it reads and what
@@ -279,9 +275,9 @@ mod tests {
         }
         assert_eq!(patcher.count(), 1);
         // A push that names no tag needs no index: still a 200.
-        let digest_only = Outcome::Refresh(vec![PushedRepository::new(
-            RepoKey::image(repository).expect("valid"),
-        )]);
+        let mut digest = PushedRepository::new(RepoKey::image(repository).expect("valid"));
+        digest.add_digest("sha256:aa");
+        let digest_only = Outcome::Refresh(vec![digest]);
         let ignored = act(digest_only, &receiver, &targets, deadline).await;
         assert!(matches!(ignored, Dispatched::Ignored(_)), "{ignored:?}");
         // Once re-listed, the same push refreshes.

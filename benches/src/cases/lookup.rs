@@ -20,7 +20,7 @@ use kargo_webhook_gateway::receivers::resolve::{
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
 use kargo_webhook_gateway::receivers::{ReceiverTable, UrlLayout};
 use kargo_webhook_gateway::selection::RuleCache;
-use kargo_webhook_provider::{RepoKey, SecretValue};
+use kargo_webhook_provider::{PushedRepository, RepoKey, SecretValue};
 use serde_json::json;
 
 use crate::stats::median;
@@ -168,9 +168,11 @@ fn index_table(warehouses: usize) -> anyhow::Result<Table> {
         ),
     ];
     for (label, key, scope, pushed) in &cases {
-        let found = index.matching(key, scope, pushed).len();
+        let mut push = PushedRepository::new(key.clone());
+        pushed.iter().for_each(|tag| push.add_tag(tag));
+        let found = index.matching(&push, scope).len();
         let nanos = per_call(|| {
-            black_box(index.matching(black_box(key), scope, pushed));
+            black_box(index.matching(black_box(&push), scope));
         });
         table.row(vec![(*label).into(), found.to_string(), fixed(nanos, 0)]);
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kargo_webhook_provider::RepoKey;
+use kargo_webhook_provider::{PushedRepository, RepoKey};
 use serde_json::Value;
 
 use crate::kargo::{WarehouseId, WarehouseScope};
@@ -50,8 +50,8 @@ pub struct Subscriptions {
 }
 
 impl Subscriptions {
-    /// Reads `spec.subscriptions[]`: image and chart subscriptions with their
-    /// rules, Git subscriptions with a rule that accepts every push.
+    /// Reads `spec.subscriptions[]`: image, chart and Git subscriptions,
+    /// each with its selection rule.
     pub fn from_spec(subscriptions: &[Value]) -> Self {
         Self::from_spec_cached(subscriptions, &mut RuleCache::default())
     }
@@ -70,7 +70,7 @@ impl Subscriptions {
                 repo.map(|r| (r, rules.chart(chart)))
             } else if let Some(git) = subscription.get("git") {
                 let repo = str_field(git, "repoURL").map(RepoKey::git);
-                repo.map(|r| (r, (SelectionRule::accept_all(), None)))
+                repo.map(|r| (r, rules.git(git)))
             } else {
                 None
             };
@@ -166,26 +166,38 @@ impl WarehouseIndex {
         }
     }
 
-    /// The Warehouses in `scope` that subscribe to `repository` with a rule
-    /// that accepts at least one of `tags`, each once, sorted.
-    pub fn matching(
-        &self,
-        repository: &RepoKey,
-        scope: &WarehouseScope,
-        tags: &[String],
-    ) -> Vec<WarehouseId> {
-        let Some(entries) = self.by_repository.get(repository) else {
-            return Vec::new();
-        };
-        let mut found: Vec<WarehouseId> = entries
-            .iter()
-            .filter(|entry| scope.contains(entry.warehouse.namespace()))
-            .filter(|entry| entry.rule.admits_push(tags.iter().map(String::as_str)))
-            .map(|entry| entry.warehouse.clone())
+    /// The Warehouses in `scope` that subscribe to the pushed repository
+    /// with a rule that admits the push, each once, sorted.
+    pub fn matching(&self, push: &PushedRepository, scope: &WarehouseScope) -> Vec<WarehouseId> {
+        let mut found: Vec<WarehouseId> = self
+            .candidates(&push.repository, scope)
+            .filter(|(_, rule)| rule.admits(push))
+            .map(|(warehouse, _)| warehouse.clone())
             .collect();
         found.sort();
         found.dedup();
         found
+    }
+
+    /// Every subscription in `scope` to `repository`: the Warehouse and the
+    /// subscription's rule, in no particular order (a Warehouse with two
+    /// subscriptions to the repository comes twice).
+    pub fn candidates<'a>(
+        &'a self,
+        repository: &RepoKey,
+        scope: &'a WarehouseScope,
+    ) -> impl Iterator<Item = (&'a WarehouseId, &'a SelectionRule)> + 'a {
+        self.by_repository
+            .get(repository)
+            .into_iter()
+            .flatten()
+            .filter(|entry| scope.contains(entry.warehouse.namespace()))
+            .map(|entry| (&entry.warehouse, &entry.rule))
+    }
+
+    /// Every repository some Warehouse in `scope` subscribes to.
+    pub fn repositories(&self) -> impl Iterator<Item = &RepoKey> {
+        self.by_repository.keys()
     }
 
     /// True when some Warehouse in `scope` subscribes to `repository`,
@@ -225,8 +237,10 @@ mod tests {
         RepoKey::image(image).expect("valid")
     }
 
-    fn tags(list: &[&str]) -> Vec<String> {
-        list.iter().map(|t| (*t).to_owned()).collect()
+    fn push(repository: &RepoKey, tags: &[&str]) -> PushedRepository {
+        let mut push = PushedRepository::new(repository.clone());
+        tags.iter().for_each(|tag| push.add_tag(tag));
+        push
     }
 
     fn index() -> WarehouseIndex {
@@ -259,28 +273,27 @@ mod tests {
         let repo = key("harbor.example.org/team-a/app:1.2.3");
         let team_a = WarehouseScope::Namespace("team-a".into());
         assert_eq!(
-            index.matching(&repo, &team_a, &tags(&["1.2.3"])),
+            index.matching(&push(&repo, &["1.2.3"]), &team_a),
             [
                 WarehouseId::new("team-a", "chart"),
                 WarehouseId::new("team-a", "semver")
             ]
         );
         assert_eq!(
-            index.matching(&repo, &team_a, &tags(&["2.0.0"])),
+            index.matching(&push(&repo, &["2.0.0"]), &team_a),
             [WarehouseId::new("team-a", "chart")]
         );
         assert_eq!(
             index
-                .matching(&repo, &WarehouseScope::AllNamespaces, &tags(&["1.0.0"]))
+                .matching(&push(&repo, &["1.0.0"]), &WarehouseScope::AllNamespaces)
                 .len(),
             3
         );
         assert!(
             index
                 .matching(
-                    &key("harbor.example.org/team-a/other"),
-                    &team_a,
-                    &tags(&["1.0.0"])
+                    &push(&key("harbor.example.org/team-a/other"), &["1.0.0"]),
+                    &team_a
                 )
                 .is_empty()
         );
@@ -288,7 +301,7 @@ mod tests {
         assert!(!index.has_subscribers(&repo, &WarehouseScope::Namespace("team-c".into())));
         let git = RepoKey::git("git@github.com:example/app").expect("valid");
         assert_eq!(
-            index.matching(&git, &team_a, &[]),
+            index.matching(&push(&git, &[]), &team_a),
             [WarehouseId::new("team-a", "semver")]
         );
     }
@@ -303,11 +316,11 @@ mod tests {
             subscriptions(json!([{"image": {"repoURL": "harbor.example.org/team-a/elsewhere"}}])),
         );
         assert_eq!(
-            index.matching(&repo, &team_a, &tags(&["1.0.0"])),
+            index.matching(&push(&repo, &["1.0.0"]), &team_a),
             [WarehouseId::new("team-a", "chart")]
         );
         index.delete(&WarehouseId::new("team-a", "chart"));
-        assert!(index.matching(&repo, &team_a, &tags(&["1.0.0"])).is_empty());
+        assert!(index.matching(&push(&repo, &["1.0.0"]), &team_a).is_empty());
         assert!(!index.has_subscribers(&repo, &team_a));
         assert_eq!(index.warehouses(), 2);
         index.apply(
@@ -328,9 +341,8 @@ mod tests {
             ])),
         );
         let found = index.matching(
-            &key("registry.example.org/app"),
+            &push(&key("registry.example.org/app"), &["1.0.0"]),
             &WarehouseScope::AllNamespaces,
-            &tags(&["1.0.0"]),
         );
         assert_eq!(found, [WarehouseId::new("ns", "both")]);
     }

@@ -33,6 +33,11 @@ impl RuleCache {
         self.get_or_build("chart", subscription, SelectionRule::for_chart)
     }
 
+    /// [`SelectionRule::for_git`], shared with earlier identical rules.
+    pub fn git(&mut self, subscription: &Value) -> (SelectionRule, Option<RuleError>) {
+        self.get_or_build("git", subscription, SelectionRule::for_git)
+    }
+
     /// Forgets the rules that no subscription holds any more.
     pub fn prune(&mut self) {
         self.rules

@@ -47,6 +47,8 @@ pub enum ConstraintError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Constraint {
     groups: Vec<Group>,
+    /// As written, for reasons that name it.
+    text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +93,21 @@ impl Constraint {
             .split("||")
             .map(Group::parse)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { groups })
+        Ok(Self {
+            groups,
+            text: text.trim().to_owned(),
+        })
+    }
+
+    /// The constraint as written.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// True when no group of the constraint considers prereleases: a
+    /// version with a prerelease is then never admitted.
+    pub(crate) fn refuses_prereleases(&self) -> bool {
+        !self.groups.iter().any(|group| group.considers_prereleases)
     }
 
     /// True when `version` satisfies at least one OR group.

@@ -22,9 +22,15 @@ pub enum RuleError {
         /// What the field should hold, e.g. "a string".
         expected: &'static str,
     },
-    /// `imageSelectionStrategy` is not one Kargo knows.
-    #[error("unknown imageSelectionStrategy {0:?}")]
-    UnknownStrategy(String),
+    /// `imageSelectionStrategy` or `commitSelectionStrategy` is not one
+    /// Kargo knows.
+    #[error("unknown {field} {value:?}")]
+    UnknownStrategy {
+        /// The field's JSON name.
+        field: &'static str,
+        /// The value as written.
+        value: String,
+    },
     /// A tag regular expression does not compile. Kargo uses Go's RE2 syntax;
     /// the few constructs Go accepts and Rust's `regex` does not also end up
     /// here, which only means the Warehouse is refreshed on every push.
@@ -36,6 +42,16 @@ pub enum RuleError {
         pattern: String,
         /// What the regex compiler objected to.
         source: regex::Error,
+    },
+    /// A path pattern (`includePaths`, `excludePaths`) does not compile.
+    #[error("field `{field}`: pattern {pattern:?} does not compile: {reason}")]
+    InvalidPathPattern {
+        /// The field's JSON name.
+        field: &'static str,
+        /// The pattern as written.
+        pattern: String,
+        /// What the compiler objected to.
+        reason: String,
     },
     /// A semantic version constraint does not parse.
     #[error("field `{field}`: {source}")]

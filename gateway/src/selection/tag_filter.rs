@@ -40,12 +40,40 @@ impl TagFilter {
     }
 
     /// True when `tag` is neither ignored nor left out by the allow list.
-    /// Regexes search anywhere in the tag (Go's `MatchString`), unanchored.
+    #[cfg(test)]
     pub(crate) fn admits(&self, tag: &str) -> bool {
-        !self.ignore_exact.iter().any(|ignored| ignored == tag)
-            && !self.ignore.iter().any(|regex| regex.is_match(tag))
-            && (self.allow.is_empty() || self.allow.iter().any(|regex| regex.is_match(tag)))
+        self.judge(tag).is_ok()
     }
+
+    /// Whether `tag` is in play, and why: the allow regex that matched it
+    /// (`None` when there is no allow list), or what left it out. Regexes
+    /// search anywhere in the tag (Go's `MatchString`), unanchored.
+    pub(crate) fn judge(&self, tag: &str) -> Result<Option<&str>, FilteredOut<'_>> {
+        if let Some(ignored) = self.ignore_exact.iter().find(|ignored| *ignored == tag) {
+            return Err(FilteredOut::IgnoredTag(ignored));
+        }
+        if let Some(regex) = self.ignore.iter().find(|regex| regex.is_match(tag)) {
+            return Err(FilteredOut::IgnoredBy(regex.as_str()));
+        }
+        if self.allow.is_empty() {
+            return Ok(None);
+        }
+        match self.allow.iter().find(|regex| regex.is_match(tag)) {
+            Some(regex) => Ok(Some(regex.as_str())),
+            None => Err(FilteredOut::NotAllowed),
+        }
+    }
+}
+
+/// Why a tag filter left a tag out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FilteredOut<'a> {
+    /// Listed in `ignoreTags`.
+    IgnoredTag(&'a str),
+    /// Matched by this `ignoreTagsRegexes` entry.
+    IgnoredBy(&'a str),
+    /// Matched by no `allowTagsRegexes` entry.
+    NotAllowed,
 }
 
 fn compile_all(fields: &Fields<'_>, field: &'static str) -> Result<Vec<Regex>, RuleError> {

@@ -1,6 +1,7 @@
 //! Selection rules through the public API, one table per strategy.
 
 use super::{ConstraintError, RuleError, SelectionRule};
+use kargo_webhook_provider::{PushedRepository, RepoKey};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -323,7 +324,7 @@ fn broken_configurations_accept_every_tag_and_say_why() {
         }),
         (
             json!({"imageSelectionStrategy": "semver"}),
-            |e| matches!(e, RuleError::UnknownStrategy(name) if name == "semver"),
+            |e| matches!(e, RuleError::UnknownStrategy { field: "imageSelectionStrategy", value } if value == "semver"),
         ),
         (json!({"imageSelectionStrategy": "Digest"}), |e| {
             matches!(e, RuleError::DigestWithoutTag)
@@ -401,19 +402,30 @@ fn error_messages_name_the_field_and_the_culprit() {
     );
 }
 
+fn push_of(tags: &[&str], digests: &[&str]) -> PushedRepository {
+    let mut push =
+        PushedRepository::new(RepoKey::image("registry.example.org/app").expect("valid"));
+    tags.iter().for_each(|tag| push.add_tag(tag));
+    digests.iter().for_each(|digest| push.add_digest(digest));
+    push
+}
+
 #[test]
 fn pushes_are_judged_by_any_tag_and_tagless_pushes_refresh() {
     let rule = image_rule(json!({"repoURL": "r", "constraint": "^1"}));
-    assert!(rule.accepts_any(["latest", "1.4.0"]));
-    assert!(!rule.accepts_any(["latest", "2.0.0"]));
-    assert!(!rule.accepts_any([]));
-    assert!(rule.admits_push([]));
-    assert!(rule.admits_push(["sha-1", "1.0.1"]));
-    assert!(!rule.admits_push(["sha-1"]));
+    assert!(rule.admits(&push_of(&["latest", "1.4.0"], &[])));
+    assert!(!rule.admits(&push_of(&["latest", "2.0.0"], &[])));
+    // A push that names nothing concerns every subscriber; one that names
+    // digests only, none.
+    assert!(rule.admits(&push_of(&[], &[])));
+    assert!(!rule.admits(&push_of(&[], &["sha256:aa"])));
+    assert!(rule.admits(&push_of(&["sha-1", "1.0.1"], &["sha256:aa"])));
+    assert!(!rule.admits(&push_of(&["sha-1"], &[])));
 
-    let everything = SelectionRule::accept_all();
-    assert!(everything.accepts_everything());
-    assert!(everything.accepts_any(["x"]) && !everything.accepts_any([]));
+    let (broken, error) = SelectionRule::for_image(&json!({"allowTagsRegexes": ["("]}));
+    assert!(error.is_some() && broken.accepts_everything());
+    assert!(broken.admits(&push_of(&["x"], &[])));
+    assert!(!broken.admits(&push_of(&[], &["sha256:aa"])));
 }
 
 #[test]
@@ -503,7 +515,13 @@ proptest! {
             prop_assert!(rule.accepts_everything());
         }
         let results: Vec<bool> = tags.iter().map(|tag| rule.accepts(tag)).collect();
-        prop_assert_eq!(rule.accepts_any(tags.iter().map(String::as_str)), results.contains(&true));
+        let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let push = push_of(&tag_refs, &[]);
+        let decision = rule.judge(&push);
+        // The push is admitted when any tag is (or it names none), and the
+        // reason can always be told.
+        prop_assert_eq!(decision.refresh, tags.is_empty() || results.contains(&true));
+        prop_assert!(!decision.to_string().is_empty());
 
         let (chart, _) = SelectionRule::for_chart(&subscription);
         for tag in &tags {
