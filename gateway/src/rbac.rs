@@ -79,6 +79,15 @@ pub const REQUIRED: &[Rule] = &[
     },
     Rule {
         scope: RuleScope::Cluster,
+        api_group: "kargo.akuity.io",
+        resource: "promotions",
+        verbs: &["list", "patch", "watch"],
+        resource_name_from_lease: false,
+        only_when_publishing_status: false,
+        needed_by: "promotions (watch of Promotions waiting on a pull request, and their refresh annotation)",
+    },
+    Rule {
+        scope: RuleScope::Cluster,
         api_group: "events.k8s.io",
         resource: "events",
         verbs: &["create", "patch"],
@@ -219,7 +228,7 @@ mod tests {
                 continue;
             }
             let allowed = match (rule.api_group, rule.resource) {
-                ("kargo.akuity.io", "warehouses") => writes == ["patch"],
+                ("kargo.akuity.io", "warehouses" | "promotions") => writes == ["patch"],
                 ("events.k8s.io", "events") => writes == ["create", "patch"],
                 ("kargo.akuity.io", "projectconfigs/status" | "clusterconfigs/status") => {
                     writes == ["patch"] && rule.only_when_publishing_status

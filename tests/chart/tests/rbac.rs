@@ -867,7 +867,8 @@ async fn the_gateway_account_cannot_do_anything_else() {
         Access::new("update", "kargo.akuity.io", "projectconfigs")
             .on("status")
             .in_namespace(&namespace),
-        Access::new("list", "kargo.akuity.io", "promotions"),
+        Access::new("get", "kargo.akuity.io", "promotions").in_namespace(&namespace),
+        Access::new("update", "kargo.akuity.io", "promotions").in_namespace(&namespace),
         Access::new("list", "kargo.akuity.io", "stages"),
         Access::new("watch", "coordination.k8s.io", "leases").in_namespace(&release.namespace),
         Access::new("delete", "events.k8s.io", "events").in_namespace(&namespace),
