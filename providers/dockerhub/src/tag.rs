@@ -24,7 +24,14 @@ mod tests {
 
     #[test]
     fn tags_are_tags() {
-        for tag in ["latest", "v1.0.0", "1.27-alpine", "_x", "0.9.0-rc.1", "A_b-C"] {
+        for tag in [
+            "latest",
+            "v1.0.0",
+            "1.27-alpine",
+            "_x",
+            "0.9.0-rc.1",
+            "A_b-C",
+        ] {
             assert!(is_tag(tag), "{tag}");
         }
         assert!(is_tag(&"a".repeat(128)));

@@ -27,7 +27,10 @@ fn any_head_passes_without_a_body_check() {
         &[],
         &[("Content-Type", b"application/json")],
         &[("Authorization", b"Bearer whatever")],
-        &[("X-Hub-Signature-256", b"sha256=00"), ("Content-Type", b"text/plain")],
+        &[
+            ("X-Hub-Signature-256", b"sha256=00"),
+            ("Content-Type", b"text/plain"),
+        ],
     ];
     let credentials = credentials(SECRET);
     for headers in heads {

@@ -108,7 +108,10 @@ fn only_the_synthetic_broken_bodies_are_refused() {
 /// A fixture added to the directory without a line above fails here.
 #[test]
 fn the_table_covers_every_fixture_file() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/dockerhub");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/dockerhub"
+    );
     let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
         .expect("fixture directory")
         .map(|entry| {
@@ -144,7 +147,11 @@ fn the_readme_names_every_fixture() {
 #[test]
 fn the_content_type_changes_nothing() {
     for fixture in fixtures() {
-        for content_type in [&b"text/plain"[..], b"application/x-www-form-urlencoded", b""] {
+        for content_type in [
+            &b"text/plain"[..],
+            b"application/x-www-form-urlencoded",
+            b"",
+        ] {
             let headers = [("Content-Type", content_type)];
             assert_eq!(
                 handle_with(&headers, fixture.body, &credentials(SECRET)),

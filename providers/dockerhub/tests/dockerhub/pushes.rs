@@ -61,7 +61,10 @@ fn the_media_type_says_what_was_pushed() {
             "application/vnd.docker.distribution.manifest.list.v2+json",
             Image,
         ),
-        ("application/vnd.docker.distribution.manifest.v2+json", Image),
+        (
+            "application/vnd.docker.distribution.manifest.v2+json",
+            Image,
+        ),
         ("application/vnd.docker.container.image.v1+json", Image),
         ("application/vnd.oci.image.config.v1+json", Image),
         ("application/vnd.cncf.helm.config.v1+json", Chart),
