@@ -46,9 +46,10 @@ struct Repository<'a> {
 /// of content pushed when the body says. `None` for a body that is not a
 /// JSON object naming a Docker Hub repository.
 ///
-/// A missing, empty or invalid tag leaves the repository without one (the
-/// gateway then refreshes every subscriber of the repository), and a missing
-/// or empty media type leaves the content open (image or chart).
+/// A missing, empty or invalid tag leaves the repository without one (what
+/// such a push refreshes is the gateway's selection to decide; Kargo
+/// refreshes every subscriber of the repository), and a missing or empty
+/// media type leaves the content open (image or chart).
 pub(crate) fn refresh(body: &[u8]) -> Option<Outcome> {
     let body = std::str::from_utf8(body).ok()?;
     let payload: Payload<'_> = object(body)?;

@@ -78,8 +78,7 @@ impl<'a> Notification<'a> {
     /// The kind the body's fields show. A body with `updated_tags` is a push
     /// whatever else it holds (a push missed costs more than a refresh too
     /// many). A repository body of no known kind counts as a push without
-    /// tags, as Kargo reads every body with a `docker_url`: the gateway then
-    /// refreshes every subscriber of the repository.
+    /// tags, as Kargo reads every body with a `docker_url`.
     pub(crate) fn kind(&self) -> Kind {
         if self.updated_tags.is_some() {
             Kind::Push

@@ -10,8 +10,9 @@ use crate::tag::is_tag;
 ///
 /// Quay's body carries no media type, so the content stays open (image or
 /// chart). Without a valid tag (an empty, absent or unusable list) the
-/// repository is reported alone, and the gateway refreshes every Warehouse
-/// subscribed to it, as Kargo does.
+/// repository is reported alone: what that refreshes is the gateway's
+/// selection to decide (Kargo refreshes every subscriber of the
+/// repository).
 pub(crate) fn refresh(notification: &Notification<'_>) -> Option<Outcome> {
     let repository = RepoKey::image(notification.docker_url.as_deref()?).ok()?;
     let mut refresh = RefreshBuilder::default();

@@ -91,9 +91,9 @@ fn the_media_type_says_what_was_pushed() {
     }
 }
 
-/// A push without a usable tag still names its repository: the gateway
-/// then refreshes every Warehouse subscribed to it (Kargo does the same),
-/// rather than miss a push.
+/// A push without a usable tag still names its repository, with no tag:
+/// the provider reports what was pushed, and the gateway's selection
+/// decides what that refreshes.
 #[test]
 fn a_push_without_a_usable_tag_names_the_repository_alone() {
     for push_data in [

@@ -64,9 +64,9 @@ fn every_tag_counts_once() {
     );
 }
 
-/// Without a usable tag the repository is reported alone, and the gateway
-/// refreshes every Warehouse subscribed to it (as Kargo does), rather than
-/// miss a push.
+/// Without a usable tag the repository is reported alone, with no tag: the
+/// provider reports what was pushed, and the gateway's selection decides
+/// what that refreshes.
 #[test]
 fn a_push_without_a_usable_tag_names_the_repository_alone() {
     for updated_tags in [
