@@ -1,0 +1,11 @@
+//! Behaviour of the Docker Hub provider as the gateway drives it: through
+//! both steps of `Provider` (authenticate, then parse), with real
+//! `Credentials` built from Secret data.
+
+mod credentials;
+mod fixtures;
+mod malformed;
+mod never_panics;
+mod pushes;
+mod registration;
+mod support;

@@ -1,0 +1,12 @@
+//! Behaviour of the Quay provider as the gateway drives it: through both
+//! steps of `Provider` (authenticate, then parse), with real `Credentials`
+//! built from Secret data.
+
+mod credentials;
+mod fixtures;
+mod malformed;
+mod never_panics;
+mod notifications;
+mod pushes;
+mod registration;
+mod support;
