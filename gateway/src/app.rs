@@ -19,7 +19,7 @@ use crate::dispatch::Targets;
 use crate::http::body_budget::BodyBudget;
 use crate::http::{admin, server, webhook};
 use crate::index::SharedIndex;
-use crate::index::sync::IndexHandler;
+use crate::index::sync::WarehouseIndexer;
 use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
 use crate::lease::{LeaderElection, LeaseConfig};
 use crate::metrics::{Metrics, PatchLabels};
@@ -29,7 +29,7 @@ use crate::receivers::builder::{SharedTable, TableBuilder};
 use crate::receivers::events::ProblemReporter;
 use crate::receivers::publish::StatusPublisher;
 use crate::receivers::secret_watches::{self, SecretWatches};
-use crate::receivers::sources::{ConfigHandler, SharedSources, needed_secret_keys};
+use crate::receivers::sources::{ConfigIndex, SharedSources, needed_secret_keys};
 use crate::receivers::{ReceiverTable, UrlLayout};
 use crate::refresher::{
     KubePatcher, PatchResult, RefreshObserver, RefreshSettings, Refresher, RetryPolicy,
@@ -266,19 +266,19 @@ fn spawn_watches(
             Api::<ProjectConfig>::all(client.clone()),
             watcher::Config::default(),
             report(WATCHES[0]),
-            ConfigHandler::<ProjectConfig>::new(Arc::clone(&shared.sources)),
+            ConfigIndex::<ProjectConfig>::new(Arc::clone(&shared.sources)),
         )),
         tokio::spawn(kwatch::run(
             Api::<ClusterConfig>::all(client.clone()),
             watcher::Config::default(),
             report(WATCHES[1]),
-            ConfigHandler::<ClusterConfig>::new(Arc::clone(&shared.sources)),
+            ConfigIndex::<ClusterConfig>::new(Arc::clone(&shared.sources)),
         )),
         tokio::spawn(kwatch::run(
             Api::<Warehouse>::all(client.clone()),
             watcher::Config::default(),
             report(WATCHES[3]),
-            IndexHandler::new(shared.index.clone(), Arc::clone(&shared.metrics)),
+            WarehouseIndexer::new(shared.index.clone(), Arc::clone(&shared.metrics)),
         )),
         tokio::spawn(
             SecretWatches {

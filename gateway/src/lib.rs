@@ -2,6 +2,7 @@
 //! refresher and the operational surface.
 
 pub mod app;
+pub mod backoff;
 pub mod config;
 pub mod dispatch;
 pub mod http;

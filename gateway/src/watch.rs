@@ -1,6 +1,9 @@
-//! Runs a Kubernetes watch and hands its events to a handler, with the
-//! re-list protocol made explicit, back-off on errors, and readiness and
-//! metrics kept up to date.
+//! The watch driver: runs a Kubernetes watch and keeps an [`Index`] up to
+//! date from it. The driver owns the bookkeeping every index would
+//! otherwise repeat (kubert's `index` module is the model): it buffers a
+//! list and hands it over whole, starts a failed watch over after a
+//! back-off, and keeps readiness and metrics up to date. An index only
+//! applies, deletes and resets.
 //!
 //! A failed watch is never resumed from where it stopped: it starts over
 //! with a list. Resuming is what a plain watcher does, but a resumed watch
@@ -20,44 +23,41 @@ use kube::api::Api;
 use kube::runtime::watcher::{self, Event};
 use serde::de::DeserializeOwned;
 
+use crate::backoff::Backoff;
 use crate::metrics::{Metrics, WatchLabels};
 use crate::readiness::Readiness;
 
-/// Delay before the first re-list after a failure. Short, because the
-/// gateway answers deliveries 503 while its view may be stale.
+/// Delay before the first re-list after a failure, and the base of the
+/// delays after consecutive ones (each stretched by up to as much again,
+/// so at most 4 s). Short, because the gateway answers deliveries 503 while
+/// its view may be stale.
 const RELIST_FIRST_DELAY: Duration = Duration::from_millis(250);
-/// Upper bound of the delay, reached after a few consecutive failures
-/// (while the API server stays away).
-const RELIST_MAX_DELAY: Duration = Duration::from_secs(4);
-/// Delay after a failure the handler reported itself: one that lasts (no
+/// The base delay stops growing here.
+const RELIST_MAX_DELAY: Duration = Duration::from_secs(2);
+/// Delay after a failure the index reported itself: one that lasts (no
 /// permission), so trying every few seconds would only load the API server.
 const REPORTED_FAILURE_DELAY: Duration = Duration::from_secs(30);
 
-/// What a watch feeds. A re-list (at start, and whenever the watch must
-/// start over) is `relist_start`, `relist_apply` for every object, then
-/// `relist_done`: the handler replaces its state only at the end, so readers
-/// never see a half-listed world.
-pub trait WatchHandler<K>: Send + 'static {
+/// What a watch keeps up to date. The driver calls `reset` with the whole
+/// list at start and whenever the watch had to start over, so readers never
+/// see a half-listed world, and `apply` and `delete` for each change in
+/// between. A new index implements these three methods and nothing else.
+pub trait Index<K>: Send + 'static {
     /// An object was created or changed.
     fn apply(&mut self, object: K);
     /// An object was deleted.
     fn delete(&mut self, object: K);
-    /// A re-list begins.
-    fn relist_start(&mut self);
-    /// One object of the re-list.
-    fn relist_apply(&mut self, object: K);
-    /// The re-list is complete: objects not seen in it are gone.
-    fn relist_done(&mut self);
-    /// The watch failed: until the next `relist_done`, the handler's state
-    /// may miss changes. A re-list follows after a back-off. The handler
-    /// says whether it reported the failure itself (then the driver only
-    /// counts it).
-    fn watch_failed(&mut self, _error: &watcher::Error) -> FailureHandled {
+    /// A complete list: the index now holds exactly these objects.
+    fn reset(&mut self, objects: Vec<K>);
+    /// The watch failed: until the next `reset` the index may miss changes.
+    /// A re-list follows after a back-off. Returns whether the index
+    /// reported the failure itself (then the driver only counts it).
+    fn failed(&mut self, _error: &watcher::Error) -> FailureHandled {
         FailureHandled::No
     }
 }
 
-/// Whether a handler reported a watch failure itself.
+/// Whether an index reported a watch failure itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureHandled {
     /// It did (e.g. an expected 403 that it turned into a receiver
@@ -85,112 +85,310 @@ pub struct WatchReporting {
     /// The resource's name in logs and metrics, e.g. `warehouses`.
     pub resource: &'static str,
     /// The readiness entry this watch keeps up to date; `None` for watches
-    /// whose handler reports readiness some other way.
+    /// whose index reports readiness some other way.
     pub readiness: Option<Arc<Readiness>>,
     /// Where failures are counted.
     pub metrics: Arc<Metrics>,
 }
 
-/// Watches `api` until the process ends (or the task is aborted).
-pub async fn run<K, H>(api: Api<K>, config: watcher::Config, report: WatchReporting, mut handler: H)
+/// Watches `api` into `index` until the process ends (or the task is
+/// aborted).
+pub async fn run<K, I>(api: Api<K>, config: watcher::Config, report: WatchReporting, index: I)
 where
     K: kube::Resource + Clone + Debug + DeserializeOwned + Send + 'static,
-    H: WatchHandler<K>,
+    I: Index<K>,
 {
-    let resource = report.resource;
-    let mut failures = 0u32;
+    let mut driver = Driver::new(index, report);
     loop {
-        let failure = watch_until_failure(
-            api.clone(),
-            config.clone(),
-            &report,
-            &mut handler,
-            &mut failures,
-        )
-        .await;
-        let handled = match &failure {
-            WatchFailure::Watch(error) => handler.watch_failed(error),
-            WatchFailure::Ended => FailureHandled::No,
-        };
-        report
-            .metrics
-            .watch_errors
-            .get_or_create(&WatchLabels { resource })
-            .inc();
-        let delay = match handled {
-            FailureHandled::Yes => REPORTED_FAILURE_DELAY,
-            FailureHandled::No => relist_delay(failures),
-        };
-        failures = failures.saturating_add(1);
-        if handled == FailureHandled::No {
-            if let Some(readiness) = &report.readiness {
-                readiness.mark_unsynced(resource);
-                readiness.mark_api_unreachable();
-            }
-            tracing::warn!(
-                resource,
-                error = %failure,
-                retry_ms = delay.as_millis(),
-                "watch failed; re-listing after back-off"
-            );
-        }
+        let failure = driver
+            .watch_until_failure(api.clone(), config.clone())
+            .await;
+        let delay = driver.failed(&failure);
         tokio::time::sleep(delay).await;
     }
 }
 
-/// Lists, then watches, until the first error, and says what it was.
-/// `failures` goes back to 0 when a list completes.
-async fn watch_until_failure<K, H>(
-    api: Api<K>,
-    config: watcher::Config,
-    report: &WatchReporting,
-    handler: &mut H,
-    failures: &mut u32,
-) -> WatchFailure
-where
-    K: kube::Resource + Clone + Debug + DeserializeOwned + Send + 'static,
-    H: WatchHandler<K>,
-{
-    let mut events = watcher::watcher(api, config).boxed();
-    while let Some(event) = events.next().await {
-        match event {
-            Ok(Event::Apply(object)) => handler.apply(object),
-            Ok(Event::Delete(object)) => handler.delete(object),
-            Ok(Event::Init) => handler.relist_start(),
-            Ok(Event::InitApply(object)) => handler.relist_apply(object),
-            Ok(Event::InitDone) => {
-                handler.relist_done();
-                if let Some(readiness) = &report.readiness {
-                    readiness.mark_synced(report.resource);
-                }
-                *failures = 0;
-                tracing::debug!(resource = report.resource, "watch listed");
-            }
-            Err(error) => return error.into(),
-        }
-    }
-    // A watcher stream does not end; should it, start over as after an error.
-    WatchFailure::Ended
+/// The bookkeeping between the watcher's events and an index.
+#[derive(Debug)]
+struct Driver<K, I> {
+    index: I,
+    report: WatchReporting,
+    /// The list being received, from its first event to its last.
+    listing: Option<Vec<K>>,
+    backoff: Backoff,
 }
 
-/// The back-off before re-list number `failures + 1`: doubling from
-/// [`RELIST_FIRST_DELAY`] up to [`RELIST_MAX_DELAY`].
-fn relist_delay(failures: u32) -> Duration {
-    RELIST_FIRST_DELAY
-        .saturating_mul(1 << failures.min(16))
-        .min(RELIST_MAX_DELAY)
+impl<K, I> Driver<K, I>
+where
+    K: kube::Resource + Clone + Debug + DeserializeOwned + Send + 'static,
+    I: Index<K>,
+{
+    fn new(index: I, report: WatchReporting) -> Self {
+        Self {
+            index,
+            report,
+            listing: None,
+            backoff: Backoff::doubling_with_jitter(RELIST_FIRST_DELAY, RELIST_MAX_DELAY),
+        }
+    }
+
+    /// Lists, then watches, until the first error, and says what it was.
+    async fn watch_until_failure(&mut self, api: Api<K>, config: watcher::Config) -> WatchFailure {
+        let mut events = watcher::watcher(api, config).boxed();
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(event) => self.event(event),
+                Err(error) => return error.into(),
+            }
+        }
+        // A watcher stream does not end; should it, start over as after an error.
+        WatchFailure::Ended
+    }
+
+    /// Hands one event to the index, or to the list being received.
+    fn event(&mut self, event: Event<K>) {
+        match event {
+            Event::Apply(object) => self.index.apply(trimmed(object)),
+            Event::Delete(object) => self.index.delete(trimmed(object)),
+            Event::Init => self.listing = Some(Vec::new()),
+            Event::InitApply(object) => self
+                .listing
+                .get_or_insert_with(Vec::new)
+                .push(trimmed(object)),
+            Event::InitDone => {
+                self.index.reset(self.listing.take().unwrap_or_default());
+                if let Some(readiness) = &self.report.readiness {
+                    readiness.mark_synced(self.report.resource);
+                }
+                self.backoff.reset();
+                tracing::debug!(resource = self.report.resource, "watch listed");
+            }
+        }
+    }
+
+    /// Counts and reports a failure; returns how long to wait before the
+    /// watch starts over.
+    fn failed(&mut self, failure: &WatchFailure) -> Duration {
+        let resource = self.report.resource;
+        // A list cut short is no list.
+        self.listing = None;
+        let handled = match failure {
+            WatchFailure::Watch(error) => self.index.failed(error),
+            WatchFailure::Ended => FailureHandled::No,
+        };
+        self.report
+            .metrics
+            .watch_errors
+            .get_or_create(&WatchLabels { resource })
+            .inc();
+        if handled == FailureHandled::Yes {
+            return REPORTED_FAILURE_DELAY;
+        }
+        let delay = self.backoff.next_delay();
+        if let Some(readiness) = &self.report.readiness {
+            readiness.mark_unsynced(resource);
+            readiness.mark_api_unreachable();
+        }
+        tracing::warn!(
+            resource,
+            error = %failure,
+            retry_ms = delay.as_millis(),
+            "watch failed; re-listing after back-off"
+        );
+        delay
+    }
+}
+
+/// `object` without its `managedFields`, which no index reads: a list is
+/// held whole until it ends, and those are most of an object's size.
+fn trimmed<K: kube::Resource>(mut object: K) -> K {
+    object.meta_mut().managed_fields = None;
+    object
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
+    use kube::ResourceExt;
+
     use super::*;
 
+    /// The smallest index there is: name to `data.value`. It implements the
+    /// three required methods and nothing else.
+    #[derive(Debug, Default)]
+    struct Values(BTreeMap<String, String>);
+
+    fn value(object: &ConfigMap) -> String {
+        object
+            .data
+            .as_ref()
+            .and_then(|data| data.get("value"))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    impl Index<ConfigMap> for Values {
+        fn apply(&mut self, object: ConfigMap) {
+            self.0.insert(object.name_any(), value(&object));
+        }
+        fn delete(&mut self, object: ConfigMap) {
+            self.0.remove(&object.name_any());
+        }
+        fn reset(&mut self, objects: Vec<ConfigMap>) {
+            self.0 = objects.iter().map(|o| (o.name_any(), value(o))).collect();
+        }
+    }
+
+    fn object(name: &str, value: &str) -> ConfigMap {
+        let mut object = ConfigMap::default();
+        object.metadata.name = Some(name.to_owned());
+        object.metadata.managed_fields = Some(vec![ManagedFieldsEntry::default()]);
+        object.data = Some([("value".to_owned(), value.to_owned())].into());
+        object
+    }
+
+    fn driver(readiness: &Arc<Readiness>) -> Driver<ConfigMap, Values> {
+        Driver::new(
+            Values::default(),
+            WatchReporting {
+                resource: "configmaps",
+                readiness: Some(Arc::clone(readiness)),
+                metrics: Arc::new(Metrics::new()),
+            },
+        )
+    }
+
+    fn held(driver: &Driver<ConfigMap, Values>) -> Vec<(&str, &str)> {
+        driver
+            .index
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect()
+    }
+
     #[test]
-    fn relist_delay_doubles_up_to_its_bound() {
-        assert_eq!(relist_delay(0), Duration::from_millis(250));
-        assert_eq!(relist_delay(1), Duration::from_millis(500));
-        assert_eq!(relist_delay(3), Duration::from_secs(2));
-        assert_eq!(relist_delay(4), RELIST_MAX_DELAY);
-        assert_eq!(relist_delay(u32::MAX), RELIST_MAX_DELAY);
+    fn a_list_reaches_the_index_whole_and_changes_one_by_one() {
+        let readiness = Arc::new(Readiness::new(&["configmaps"]));
+        let mut driver = driver(&readiness);
+        driver.event(Event::Init);
+        driver.event(Event::InitApply(object("a", "1")));
+        driver.event(Event::InitApply(object("b", "1")));
+        assert!(held(&driver).is_empty(), "a list in progress is not a list");
+        assert!(!readiness.is_synced("configmaps"));
+        driver.event(Event::InitDone);
+        assert_eq!(held(&driver), [("a", "1"), ("b", "1")]);
+        assert!(readiness.is_synced("configmaps"));
+        driver.event(Event::Apply(object("a", "2")));
+        driver.event(Event::Delete(object("b", "1")));
+        assert_eq!(held(&driver), [("a", "2")]);
+    }
+
+    #[test]
+    fn a_failure_discards_the_list_in_progress_and_unreadies_until_the_next() {
+        let readiness = Arc::new(Readiness::new(&["configmaps"]));
+        let mut driver = driver(&readiness);
+        driver.event(Event::Init);
+        driver.event(Event::InitApply(object("a", "1")));
+        driver.event(Event::InitDone);
+        driver.event(Event::Init);
+        driver.event(Event::InitApply(object("gone", "1")));
+        let delay = driver.failed(&WatchFailure::Ended);
+        assert!(delay < RELIST_FIRST_DELAY * 2, "{delay:?}");
+        assert!(!readiness.is_synced("configmaps"));
+        assert!(readiness.api_unreachable());
+        // Consecutive failures back off further.
+        assert!(driver.failed(&WatchFailure::Ended) >= RELIST_FIRST_DELAY * 2);
+        driver.event(Event::Init);
+        driver.event(Event::InitApply(object("b", "1")));
+        driver.event(Event::InitDone);
+        assert_eq!(
+            held(&driver),
+            [("b", "1")],
+            "what was not re-listed is gone"
+        );
+        assert!(readiness.is_synced("configmaps"));
+        // A completed list starts the back-off over.
+        assert!(driver.failed(&WatchFailure::Ended) < RELIST_FIRST_DELAY * 2);
+    }
+
+    #[test]
+    fn a_failure_the_index_reported_waits_long_and_leaves_readiness_alone() {
+        #[derive(Debug, Default)]
+        struct Reporting(Values);
+        impl Index<ConfigMap> for Reporting {
+            fn apply(&mut self, object: ConfigMap) {
+                self.0.apply(object);
+            }
+            fn delete(&mut self, object: ConfigMap) {
+                self.0.delete(object);
+            }
+            fn reset(&mut self, objects: Vec<ConfigMap>) {
+                self.0.reset(objects);
+            }
+            fn failed(&mut self, _error: &watcher::Error) -> FailureHandled {
+                FailureHandled::Yes
+            }
+        }
+        let readiness = Arc::new(Readiness::new(&["configmaps"]));
+        let metrics = Arc::new(Metrics::new());
+        let mut driver = Driver::new(
+            Reporting::default(),
+            WatchReporting {
+                resource: "configmaps",
+                readiness: Some(Arc::clone(&readiness)),
+                metrics: Arc::clone(&metrics),
+            },
+        );
+        driver.event(Event::Init);
+        driver.event(Event::InitDone);
+        let failure = WatchFailure::Watch(watcher::Error::NoResourceVersion);
+        assert_eq!(driver.failed(&failure), REPORTED_FAILURE_DELAY);
+        assert!(readiness.is_synced("configmaps"));
+        assert!(!readiness.api_unreachable());
+        assert!(
+            metrics
+                .encode()
+                .contains("kargo_webhook_watch_errors_total{resource=\"configmaps\"} 1")
+        );
+    }
+
+    #[test]
+    fn objects_reach_the_index_without_their_managed_fields() {
+        #[derive(Debug, Default)]
+        struct Kept(Vec<ConfigMap>);
+        impl Index<ConfigMap> for Kept {
+            fn apply(&mut self, object: ConfigMap) {
+                self.0.push(object);
+            }
+            fn delete(&mut self, _object: ConfigMap) {}
+            fn reset(&mut self, objects: Vec<ConfigMap>) {
+                self.0 = objects;
+            }
+        }
+        let readiness = Arc::new(Readiness::new(&[]));
+        let mut driver = Driver::new(
+            Kept::default(),
+            WatchReporting {
+                resource: "configmaps",
+                readiness: Some(readiness),
+                metrics: Arc::new(Metrics::new()),
+            },
+        );
+        driver.event(Event::Init);
+        driver.event(Event::InitApply(object("a", "1")));
+        driver.event(Event::InitDone);
+        driver.event(Event::Apply(object("b", "1")));
+        assert_eq!(driver.index.0.len(), 2);
+        assert!(
+            driver
+                .index
+                .0
+                .iter()
+                .all(|o| o.metadata.managed_fields.is_none())
+        );
     }
 }

@@ -11,6 +11,7 @@ use std::path::Path;
 /// modules that know nothing of the gateway's flow.
 const LAYERS: &[(&str, u8)] = &[
     ("kargo", 0),
+    ("backoff", 0),
     ("selection", 0),
     ("ratelimit", 0),
     ("readiness", 0),

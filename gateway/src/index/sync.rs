@@ -8,22 +8,21 @@ use super::{SharedIndex, Subscriptions, WarehouseId, WarehouseIndex};
 use crate::kargo::Warehouse;
 use crate::metrics::Metrics;
 use crate::selection::RuleCache;
-use crate::watch::{FailureHandled, WatchHandler};
+use crate::watch::{self, FailureHandled};
 
-/// Applies Warehouse events to the shared index. A re-list builds a new
-/// index on the side and swaps it in at the end, so Warehouses deleted while
-/// the watch was down disappear and readers never see a partial list.
+/// Writes Warehouse events into the shared index. A re-list builds a new
+/// index on the side and swaps it in, so Warehouses deleted while the watch
+/// was down disappear. The index is stale from a watch failure until then.
 #[derive(Debug)]
-pub struct IndexHandler {
+pub struct WarehouseIndexer {
     index: SharedIndex,
-    relisted: Option<WarehouseIndex>,
     /// Shares identical selection rules between Warehouses.
     rules: RuleCache,
     metrics: Arc<Metrics>,
 }
 
-impl IndexHandler {
-    /// A handler writing into `index`, which is stale until the first list.
+impl WarehouseIndexer {
+    /// An indexer writing into `index`, which is stale until the first list.
     pub fn new(index: SharedIndex, metrics: Arc<Metrics>) -> Self {
         index
             .write()
@@ -31,7 +30,6 @@ impl IndexHandler {
             .mark_stale();
         Self {
             index,
-            relisted: None,
             rules: RuleCache::default(),
             metrics,
         }
@@ -48,11 +46,15 @@ impl IndexHandler {
     }
 }
 
-fn parse(warehouse: &Warehouse, rules: &mut RuleCache) -> (WarehouseId, Subscriptions) {
-    let id = WarehouseId::new(
+fn id(warehouse: &Warehouse) -> WarehouseId {
+    WarehouseId::new(
         &warehouse.namespace().unwrap_or_default(),
         &warehouse.name_any(),
-    );
+    )
+}
+
+fn parse(warehouse: &Warehouse, rules: &mut RuleCache) -> (WarehouseId, Subscriptions) {
+    let id = id(warehouse);
     let subscriptions = Subscriptions::from_spec_cached(&warehouse.spec.subscriptions, rules);
     for warning in &subscriptions.warnings {
         tracing::warn!(warehouse = %id, %warning, "Warehouse subscription not fully usable");
@@ -60,7 +62,7 @@ fn parse(warehouse: &Warehouse, rules: &mut RuleCache) -> (WarehouseId, Subscrip
     (id, subscriptions)
 }
 
-impl WatchHandler<Warehouse> for IndexHandler {
+impl watch::Index<Warehouse> for WarehouseIndexer {
     fn apply(&mut self, object: Warehouse) {
         let (id, subscriptions) = parse(&object, &mut self.rules);
         let mut index = self.write();
@@ -69,25 +71,19 @@ impl WatchHandler<Warehouse> for IndexHandler {
     }
 
     fn delete(&mut self, object: Warehouse) {
-        let id = WarehouseId::new(&object.namespace().unwrap_or_default(), &object.name_any());
         let mut index = self.write();
-        index.delete(&id);
+        index.delete(&id(&object));
         self.update_gauge(&index);
     }
 
-    fn relist_start(&mut self) {
-        self.relisted = Some(WarehouseIndex::default());
-    }
-
-    fn relist_apply(&mut self, object: Warehouse) {
-        let (id, subscriptions) = parse(&object, &mut self.rules);
-        self.relisted
-            .get_or_insert_with(WarehouseIndex::default)
-            .apply(id, subscriptions);
-    }
-
-    fn relist_done(&mut self) {
-        let fresh = self.relisted.take().unwrap_or_default();
+    fn reset(&mut self, objects: Vec<Warehouse>) {
+        let mut fresh = WarehouseIndex::default();
+        // Each object is dropped once read, so the list and the new index
+        // are not both held whole.
+        for object in objects {
+            let (id, subscriptions) = parse(&object, &mut self.rules);
+            fresh.apply(id, subscriptions);
+        }
         self.update_gauge(&fresh);
         let stale = std::mem::replace(&mut *self.write(), fresh);
         // Rules only the replaced index held are dropped with it.
@@ -95,8 +91,7 @@ impl WatchHandler<Warehouse> for IndexHandler {
         self.rules.prune();
     }
 
-    fn watch_failed(&mut self, _error: &kube::runtime::watcher::Error) -> FailureHandled {
-        self.relisted = None;
+    fn failed(&mut self, _error: &kube::runtime::watcher::Error) -> FailureHandled {
         self.write().mark_stale();
         FailureHandled::No
     }
@@ -105,21 +100,19 @@ impl WatchHandler<Warehouse> for IndexHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::watch::Index;
 
     #[test]
     fn the_index_is_stale_until_listed_and_again_after_a_watch_failure() {
         let index = SharedIndex::default();
-        let mut handler = IndexHandler::new(index.clone(), Arc::new(Metrics::new()));
+        let mut indexer = WarehouseIndexer::new(index.clone(), Arc::new(Metrics::new()));
         let stale = || index.read().expect("lock").is_stale();
         assert!(stale(), "nothing listed yet");
-        handler.relist_start();
-        handler.relist_done();
+        indexer.reset(Vec::new());
         assert!(!stale());
-        handler.watch_failed(&kube::runtime::watcher::Error::NoResourceVersion);
+        indexer.failed(&kube::runtime::watcher::Error::NoResourceVersion);
         assert!(stale(), "events may have been missed");
-        handler.relist_start();
-        assert!(stale(), "a list in progress is not a list");
-        handler.relist_done();
+        indexer.reset(Vec::new());
         assert!(!stale());
     }
 }

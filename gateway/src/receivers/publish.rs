@@ -19,6 +19,7 @@ use super::builder::SharedTable;
 use super::sources::SharedSources;
 use super::status::{agrees, desired_status};
 use super::url::UrlLayout;
+use crate::backoff::Backoff;
 use crate::kargo::{ClusterConfig, Owner, ProjectConfig, ReceiversStatus, Scope};
 use crate::metrics::{Metrics, PatchLabels};
 
@@ -32,8 +33,9 @@ const CONTENTION_OVERWRITES: usize = 2;
 /// Kargo's controller re-reads every ProjectConfig at least every 5 minutes;
 /// the window spans several of its passes.
 const CONTENTION_WINDOW: Duration = Duration::from_secs(30 * 60);
-const FIRST_BACKOFF: Duration = Duration::from_secs(10 * 60);
-const MAX_BACKOFF: Duration = Duration::from_secs(60 * 60);
+/// The first pause, doubled by each further one up to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_secs(10 * 60);
+const MAX_PAUSE: Duration = Duration::from_secs(60 * 60);
 
 /// The field manager of the gateway's status writes.
 pub const FIELD_MANAGER: &str = "kargo-webhook-gateway";
@@ -43,14 +45,29 @@ pub const FIELD_MANAGER: &str = "kargo-webhook-gateway";
 /// docs/configuration.md), and backs off instead of taking turns with it.
 /// Only overwrites count: the gateway's own updates after a spec or Secret
 /// change never pause it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Contention {
     /// What the gateway last wrote.
     written: Option<ReceiversStatus>,
     overwrites: VecDeque<Instant>,
     last_overwrite: Option<Instant>,
     paused_until: Option<Instant>,
-    backoff: Option<Duration>,
+    /// The pauses of this contention, longer each time.
+    pauses: Backoff,
+    last_pause: Option<Duration>,
+}
+
+impl Default for Contention {
+    fn default() -> Self {
+        Self {
+            written: None,
+            overwrites: VecDeque::new(),
+            last_overwrite: None,
+            paused_until: None,
+            pauses: Backoff::doubling(FIRST_PAUSE, MAX_PAUSE),
+            last_pause: None,
+        }
+    }
 }
 
 impl Contention {
@@ -84,25 +101,24 @@ impl Contention {
         }
         // After a quiet spell longer than the last pause plus a window, the
         // next contention starts from the first back-off again.
-        let quiet = self.backoff.unwrap_or_default() + CONTENTION_WINDOW;
+        let quiet = self.last_pause.unwrap_or_default() + CONTENTION_WINDOW;
         if self
             .last_overwrite
             .replace(now)
             .is_some_and(|last| now.duration_since(last) > quiet)
         {
-            self.backoff = None;
+            self.pauses.reset();
+            self.last_pause = None;
         }
         self.overwrites.push_back(now);
         if self.overwrites.len() < CONTENTION_OVERWRITES {
             return None;
         }
-        let backoff = self
-            .backoff
-            .map_or(FIRST_BACKOFF, |b| (b * 2).min(MAX_BACKOFF));
-        self.backoff = Some(backoff);
-        self.paused_until = Some(now + backoff);
+        let pause = self.pauses.next_delay();
+        self.last_pause = Some(pause);
+        self.paused_until = Some(now + pause);
         self.overwrites.clear();
-        Some(backoff)
+        Some(pause)
     }
 }
 
@@ -328,13 +344,13 @@ mod tests {
         }
         assert_eq!(pauses, [10, 20, 40, 60]);
         // A quiet spell longer than the last pause and a window starts over.
-        now += MAX_BACKOFF + CONTENTION_WINDOW + Duration::from_secs(1);
+        now += MAX_PAUSE + CONTENTION_WINDOW + Duration::from_secs(1);
         contention.wrote(ours.clone());
         assert_eq!(contention.before_write(&theirs, now), None);
         contention.wrote(ours);
         assert_eq!(
             contention.before_write(&theirs, now + Duration::from_secs(300)),
-            Some(FIRST_BACKOFF)
+            Some(FIRST_PAUSE)
         );
     }
 }

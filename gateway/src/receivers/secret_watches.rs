@@ -13,7 +13,7 @@ use kube::api::Api;
 use kube::runtime::watcher;
 use tokio::task::JoinHandle;
 
-use super::sources::{NamespaceRead, NamespaceState, SecretHandler, SharedSources};
+use super::sources::{NamespaceRead, NamespaceState, SecretIndex, SharedSources};
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
 use crate::watch::{self, WatchReporting};
@@ -124,7 +124,7 @@ impl SecretWatches {
                 readiness: None,
                 metrics: Arc::clone(&self.metrics),
             },
-            SecretHandler::new(
+            SecretIndex::new(
                 Arc::clone(&self.sources),
                 namespace.to_owned(),
                 epoch,

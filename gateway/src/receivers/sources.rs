@@ -17,7 +17,7 @@ use super::url::ReceiverPath;
 use crate::kargo::{
     ClusterConfig, Owner, ProjectConfig, ReceiversStatus, Scope, WebhookReceiverConfig,
 };
-use crate::watch::{FailureHandled, WatchHandler};
+use crate::watch::{self, FailureHandled};
 
 /// One ProjectConfig or ClusterConfig as last seen.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,26 +178,25 @@ impl ConfigKind for ClusterConfig {
     }
 }
 
-/// Feeds ProjectConfig or ClusterConfig events into the sources.
+/// Keeps the ProjectConfigs or the ClusterConfigs of the sources in step
+/// with their watch.
 #[derive(Debug)]
-pub struct ConfigHandler<K> {
+pub struct ConfigIndex<K> {
     shared: Arc<SharedSources>,
-    relisted: Option<HashMap<Owner, ConfigEntry>>,
     kind: std::marker::PhantomData<fn(K)>,
 }
 
-impl<K> ConfigHandler<K> {
-    /// A handler writing into `shared`.
+impl<K> ConfigIndex<K> {
+    /// An index writing into `shared`.
     pub fn new(shared: Arc<SharedSources>) -> Self {
         Self {
             shared,
-            relisted: None,
             kind: std::marker::PhantomData,
         }
     }
 }
 
-impl<K: ConfigKind> WatchHandler<K> for ConfigHandler<K> {
+impl<K: ConfigKind> watch::Index<K> for ConfigIndex<K> {
     fn apply(&mut self, object: K) {
         let (owner, entry) = object.entry();
         let previous = self.shared.lock().configs.insert(owner, entry.clone());
@@ -225,23 +224,13 @@ impl<K: ConfigKind> WatchHandler<K> for ConfigHandler<K> {
         self.shared.receivers_changed.notify_one();
     }
 
-    fn relist_start(&mut self) {
-        self.relisted = Some(HashMap::new());
-    }
-
-    fn relist_apply(&mut self, object: K) {
-        let (owner, entry) = object.entry();
-        self.relisted
-            .get_or_insert_with(HashMap::new)
-            .insert(owner, entry);
-    }
-
-    fn relist_done(&mut self) {
-        let listed = self.relisted.take().unwrap_or_default();
+    fn reset(&mut self, objects: Vec<K>) {
         {
             let mut sources = self.shared.lock();
             sources.configs.retain(|owner, _| owner.scope != K::SCOPE);
-            sources.configs.extend(listed);
+            sources
+                .configs
+                .extend(objects.iter().map(ConfigKind::entry));
         }
         self.shared.configs_changed.notify_one();
         self.shared.receivers_changed.notify_one();
@@ -260,20 +249,19 @@ pub fn needed_secret_keys(registry: &Registry) -> Arc<BTreeSet<&'static str>> {
     )
 }
 
-/// Feeds the Secret events of one namespace into the sources, keeping only
-/// the keys some linked provider declares.
+/// Keeps the Secrets of one namespace in the sources in step with their
+/// watch, keeping only the keys some linked provider declares.
 #[derive(Debug)]
-pub struct SecretHandler {
+pub struct SecretIndex {
     shared: Arc<SharedSources>,
     namespace: String,
     epoch: u64,
     needed_keys: Arc<BTreeSet<&'static str>>,
-    relisted: Option<HashMap<(String, String), Arc<SecretData>>>,
 }
 
-impl SecretHandler {
-    /// A handler for the Secrets of `namespace`, fed by watch number
-    /// `epoch`, keeping `needed_keys`.
+impl SecretIndex {
+    /// An index of the Secrets of `namespace`, fed by watch number `epoch`,
+    /// keeping `needed_keys`.
     pub fn new(
         shared: Arc<SharedSources>,
         namespace: String,
@@ -285,7 +273,6 @@ impl SecretHandler {
             namespace,
             epoch,
             needed_keys,
-            relisted: None,
         }
     }
 
@@ -340,7 +327,7 @@ impl SecretHandler {
     }
 }
 
-impl WatchHandler<Secret> for SecretHandler {
+impl watch::Index<Secret> for SecretIndex {
     fn apply(&mut self, object: Secret) {
         let (key, data) = self.entry(&object);
         if let Some(mut sources) = self.current() {
@@ -359,23 +346,12 @@ impl WatchHandler<Secret> for SecretHandler {
         }
     }
 
-    fn relist_start(&mut self) {
-        self.relisted = Some(HashMap::new());
-    }
-
-    fn relist_apply(&mut self, object: Secret) {
-        let (key, data) = self.entry(&object);
-        self.relisted
-            .get_or_insert_with(HashMap::new)
-            .insert(key, data);
-    }
-
-    fn relist_done(&mut self) {
-        let listed = self.relisted.take().unwrap_or_default();
+    fn reset(&mut self, objects: Vec<Secret>) {
+        let listed = objects.iter().map(|secret| self.entry(secret)).collect();
         self.replace(NamespaceRead::Read, listed);
     }
 
-    fn watch_failed(&mut self, error: &watcher::Error) -> FailureHandled {
+    fn failed(&mut self, error: &watcher::Error) -> FailureHandled {
         if !is_forbidden(error) {
             return FailureHandled::No;
         }
