@@ -24,7 +24,7 @@ use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
 use crate::lease::{LeaderElection, LeaseConfig};
 use crate::metrics::{Metrics, PatchLabels};
 use crate::promotions::{KubePromotionPatcher, Promotions, SharedPromotionIndex};
-use crate::readiness::Readiness;
+use crate::readiness::{Readiness, SyncHandle};
 use crate::receivers::builder::{SharedTable, TableBuilder};
 use crate::receivers::events::ProblemReporter;
 use crate::receivers::publish::StatusPublisher;
@@ -38,13 +38,6 @@ use crate::refresher::{
 use crate::watch::WatchReporting;
 use crate::{providers_linked, watch as kwatch};
 
-/// The watches readiness waits for.
-const WATCHES: [&str; 4] = [
-    "projectconfigs",
-    "clusterconfigs",
-    secret_watches::RESOURCE,
-    "warehouses",
-];
 /// How often an unreachable API server is probed.
 const API_PROBE_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -80,10 +73,12 @@ impl Gateway {
         let layout = UrlLayout::new(&config.external_url, &config.base_path)
             .context("--external-url and --base-path cannot give Kargo's receiver URLs")?;
         let metrics = Arc::new(Metrics::new());
-        let readiness = Arc::new(Readiness::new(&WATCHES));
+        let readiness = Arc::new(Readiness::default());
+        // Before any server listens, so that /readyz never answers before
+        // it knows what to wait for.
+        let synced = SyncHandles::register(&readiness);
         let shared = Shared {
             metrics: Arc::clone(&metrics),
-            readiness: Arc::clone(&readiness),
             sources: Arc::new(SharedSources::default()),
             table: Arc::new(ArcSwap::from_pointee(ReceiverTable::default())),
             index: SharedIndex::default(),
@@ -128,7 +123,7 @@ impl Gateway {
             },
         )?;
 
-        let mut background = spawn_watches(&config, &client, &registry, &shared);
+        let mut background = spawn_watches(&config, &client, &registry, &shared, synced);
         background.push(tokio::spawn(
             TableBuilder {
                 sources: Arc::clone(&shared.sources),
@@ -187,7 +182,6 @@ impl Gateway {
 /// The state the background tasks and the servers share.
 struct Shared {
     metrics: Arc<Metrics>,
-    readiness: Arc<Readiness>,
     sources: Arc<SharedSources>,
     table: SharedTable,
     index: SharedIndex,
@@ -248,36 +242,57 @@ fn admin_server(
     Ok((server, address))
 }
 
+/// The part of readiness of each component it waits for.
+struct SyncHandles {
+    project_configs: SyncHandle,
+    cluster_configs: SyncHandle,
+    secrets: SyncHandle,
+    warehouses: SyncHandle,
+}
+
+impl SyncHandles {
+    fn register(readiness: &Arc<Readiness>) -> Self {
+        Self {
+            project_configs: readiness.register("projectconfigs"),
+            cluster_configs: readiness.register("clusterconfigs"),
+            secrets: readiness.register(secret_watches::RESOURCE),
+            warehouses: readiness.register("warehouses"),
+        }
+    }
+}
+
 /// Starts the ProjectConfig, ClusterConfig and Warehouse watches and the
-/// per-namespace Secret watches.
+/// per-namespace Secret watches, each holding its part of readiness.
 fn spawn_watches(
     config: &Config,
     client: &kube::Client,
     registry: &kargo_webhook_provider::Registry,
     shared: &Shared,
+    synced: SyncHandles,
 ) -> Vec<JoinHandle<()>> {
-    let report = |resource| WatchReporting {
+    let report = |resource, readiness| WatchReporting {
         resource,
-        readiness: Some(Arc::clone(&shared.readiness)),
+        readiness: Some(readiness),
         metrics: Arc::clone(&shared.metrics),
     };
+    let configs_listed = vec![synced.project_configs.view(), synced.cluster_configs.view()];
     vec![
         tokio::spawn(kwatch::run(
             Api::<ProjectConfig>::all(client.clone()),
             watcher::Config::default(),
-            report(WATCHES[0]),
+            report("projectconfigs", synced.project_configs),
             ConfigIndex::<ProjectConfig>::new(Arc::clone(&shared.sources)),
         )),
         tokio::spawn(kwatch::run(
             Api::<ClusterConfig>::all(client.clone()),
             watcher::Config::default(),
-            report(WATCHES[1]),
+            report("clusterconfigs", synced.cluster_configs),
             ConfigIndex::<ClusterConfig>::new(Arc::clone(&shared.sources)),
         )),
         tokio::spawn(kwatch::run(
             Api::<Warehouse>::all(client.clone()),
             watcher::Config::default(),
-            report(WATCHES[3]),
+            report("warehouses", synced.warehouses),
             WarehouseIndexer::new(shared.index.clone(), Arc::clone(&shared.metrics)),
         )),
         tokio::spawn(
@@ -287,7 +302,8 @@ fn spawn_watches(
                 label_selector: config.secret_label_selector.clone(),
                 cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
                 needed_keys: needed_secret_keys(registry),
-                readiness: Arc::clone(&shared.readiness),
+                readiness: synced.secrets,
+                configs_listed,
                 metrics: Arc::clone(&shared.metrics),
             }
             .run(),

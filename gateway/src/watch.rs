@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 
 use crate::backoff::Backoff;
 use crate::metrics::{Metrics, WatchLabels};
-use crate::readiness::Readiness;
+use crate::readiness::SyncHandle;
 
 /// Delay before the first re-list after a failure, and the base of the
 /// delays after consecutive ones (each stretched by up to as much again,
@@ -80,13 +80,14 @@ pub enum WatchFailure {
 }
 
 /// Where a watch reports its state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WatchReporting {
     /// The resource's name in logs and metrics, e.g. `warehouses`.
     pub resource: &'static str,
-    /// The readiness entry this watch keeps up to date; `None` for watches
-    /// whose index reports readiness some other way.
-    pub readiness: Option<Arc<Readiness>>,
+    /// The readiness of this watch, synced by each completed list and lost
+    /// by each failure; `None` for watches whose readiness some other
+    /// component decides.
+    pub readiness: Option<SyncHandle>,
     /// Where failures are counted.
     pub metrics: Arc<Metrics>,
 }
@@ -103,7 +104,7 @@ where
         let failure = driver
             .watch_until_failure(api.clone(), config.clone())
             .await;
-        let delay = driver.failed(&failure);
+        let delay = driver.failed(failure);
         tokio::time::sleep(delay).await;
     }
 }
@@ -158,7 +159,7 @@ where
             Event::InitDone => {
                 self.index.reset(self.listing.take().unwrap_or_default());
                 if let Some(readiness) = &self.report.readiness {
-                    readiness.mark_synced(self.report.resource);
+                    readiness.synced();
                 }
                 self.backoff.reset();
                 tracing::debug!(resource = self.report.resource, "watch listed");
@@ -168,11 +169,11 @@ where
 
     /// Counts and reports a failure; returns how long to wait before the
     /// watch starts over.
-    fn failed(&mut self, failure: &WatchFailure) -> Duration {
+    fn failed(&mut self, failure: WatchFailure) -> Duration {
         let resource = self.report.resource;
         // A list cut short is no list.
         self.listing = None;
-        let handled = match failure {
+        let handled = match &failure {
             WatchFailure::Watch(error) => self.index.failed(error),
             WatchFailure::Ended => FailureHandled::No,
         };
@@ -185,16 +186,15 @@ where
             return REPORTED_FAILURE_DELAY;
         }
         let delay = self.backoff.next_delay();
-        if let Some(readiness) = &self.report.readiness {
-            readiness.mark_unsynced(resource);
-            readiness.mark_api_unreachable();
-        }
         tracing::warn!(
             resource,
             error = %failure,
             retry_ms = delay.as_millis(),
             "watch failed; re-listing after back-off"
         );
+        if let Some(readiness) = &self.report.readiness {
+            readiness.lost(Arc::new(failure));
+        }
         delay
     }
 }
@@ -215,6 +215,7 @@ mod tests {
     use kube::ResourceExt;
 
     use super::*;
+    use crate::readiness::Readiness;
 
     /// The smallest index there is: name to `data.value`. It implements the
     /// three required methods and nothing else.
@@ -255,10 +256,19 @@ mod tests {
             Values::default(),
             WatchReporting {
                 resource: "configmaps",
-                readiness: Some(Arc::clone(readiness)),
+                readiness: Some(readiness.register("configmaps")),
                 metrics: Arc::new(Metrics::new()),
             },
         )
+    }
+
+    /// Feeds `driver` a complete list of `objects`.
+    fn list<I: Index<ConfigMap>>(driver: &mut Driver<ConfigMap, I>, objects: &[(&str, &str)]) {
+        driver.event(Event::Init);
+        for (name, value) in objects {
+            driver.event(Event::InitApply(object(name, value)));
+        }
+        driver.event(Event::InitDone);
     }
 
     fn held(driver: &Driver<ConfigMap, Values>) -> Vec<(&str, &str)> {
@@ -272,16 +282,16 @@ mod tests {
 
     #[test]
     fn a_list_reaches_the_index_whole_and_changes_one_by_one() {
-        let readiness = Arc::new(Readiness::new(&["configmaps"]));
+        let readiness = Arc::new(Readiness::default());
         let mut driver = driver(&readiness);
         driver.event(Event::Init);
         driver.event(Event::InitApply(object("a", "1")));
         driver.event(Event::InitApply(object("b", "1")));
         assert!(held(&driver).is_empty(), "a list in progress is not a list");
-        assert!(!readiness.is_synced("configmaps"));
+        assert!(readiness.check().is_err());
         driver.event(Event::InitDone);
         assert_eq!(held(&driver), [("a", "1"), ("b", "1")]);
-        assert!(readiness.is_synced("configmaps"));
+        assert!(readiness.check().is_ok());
         driver.event(Event::Apply(object("a", "2")));
         driver.event(Event::Delete(object("b", "1")));
         assert_eq!(held(&driver), [("a", "2")]);
@@ -289,30 +299,30 @@ mod tests {
 
     #[test]
     fn a_failure_discards_the_list_in_progress_and_unreadies_until_the_next() {
-        let readiness = Arc::new(Readiness::new(&["configmaps"]));
+        let readiness = Arc::new(Readiness::default());
         let mut driver = driver(&readiness);
-        driver.event(Event::Init);
-        driver.event(Event::InitApply(object("a", "1")));
-        driver.event(Event::InitDone);
+        list(&mut driver, &[("a", "1")]);
         driver.event(Event::Init);
         driver.event(Event::InitApply(object("gone", "1")));
-        let delay = driver.failed(&WatchFailure::Ended);
+        let delay = driver.failed(WatchFailure::Ended);
         assert!(delay < RELIST_FIRST_DELAY * 2, "{delay:?}");
-        assert!(!readiness.is_synced("configmaps"));
-        assert!(readiness.api_unreachable());
+        let not_ready = readiness.check().expect_err("the watch failed");
+        assert_eq!(not_ready.waiting, ["configmaps"]);
+        let cause = std::error::Error::source(&not_ready)
+            .and_then(std::error::Error::source)
+            .map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("the watch stream ended"));
         // Consecutive failures back off further.
-        assert!(driver.failed(&WatchFailure::Ended) >= RELIST_FIRST_DELAY * 2);
-        driver.event(Event::Init);
-        driver.event(Event::InitApply(object("b", "1")));
-        driver.event(Event::InitDone);
+        assert!(driver.failed(WatchFailure::Ended) >= RELIST_FIRST_DELAY * 2);
+        list(&mut driver, &[("b", "1")]);
         assert_eq!(
             held(&driver),
             [("b", "1")],
             "what was not re-listed is gone"
         );
-        assert!(readiness.is_synced("configmaps"));
+        assert!(readiness.check().is_ok());
         // A completed list starts the back-off over.
-        assert!(driver.failed(&WatchFailure::Ended) < RELIST_FIRST_DELAY * 2);
+        assert!(driver.failed(WatchFailure::Ended) < RELIST_FIRST_DELAY * 2);
     }
 
     #[test]
@@ -333,22 +343,20 @@ mod tests {
                 FailureHandled::Yes
             }
         }
-        let readiness = Arc::new(Readiness::new(&["configmaps"]));
+        let readiness = Arc::new(Readiness::default());
         let metrics = Arc::new(Metrics::new());
         let mut driver = Driver::new(
             Reporting::default(),
             WatchReporting {
                 resource: "configmaps",
-                readiness: Some(Arc::clone(&readiness)),
+                readiness: Some(readiness.register("configmaps")),
                 metrics: Arc::clone(&metrics),
             },
         );
-        driver.event(Event::Init);
-        driver.event(Event::InitDone);
+        list(&mut driver, &[]);
         let failure = WatchFailure::Watch(watcher::Error::NoResourceVersion);
-        assert_eq!(driver.failed(&failure), REPORTED_FAILURE_DELAY);
-        assert!(readiness.is_synced("configmaps"));
-        assert!(!readiness.api_unreachable());
+        assert_eq!(driver.failed(failure), REPORTED_FAILURE_DELAY);
+        assert!(readiness.check().is_ok());
         assert!(
             metrics
                 .encode()
@@ -369,18 +377,15 @@ mod tests {
                 self.0 = objects;
             }
         }
-        let readiness = Arc::new(Readiness::new(&[]));
         let mut driver = Driver::new(
             Kept::default(),
             WatchReporting {
                 resource: "configmaps",
-                readiness: Some(readiness),
+                readiness: None,
                 metrics: Arc::new(Metrics::new()),
             },
         );
-        driver.event(Event::Init);
-        driver.event(Event::InitApply(object("a", "1")));
-        driver.event(Event::InitDone);
+        list(&mut driver, &[("a", "1")]);
         driver.event(Event::Apply(object("b", "1")));
         assert_eq!(driver.index.0.len(), 2);
         assert!(

@@ -36,8 +36,20 @@ async fn readyz(state: web::Data<AdminState>) -> HttpResponse {
             .body("ready\n"),
         Err(reason) => HttpResponse::ServiceUnavailable()
             .content_type("text/plain")
-            .body(format!("not ready: {reason}\n")),
+            .body(format!("not ready: {}\n", with_causes(&reason))),
     }
+}
+
+/// `error` and each of its causes, `: `-separated.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
 }
 
 async fn metrics(state: web::Data<AdminState>) -> HttpResponse {

@@ -15,13 +15,11 @@ use tokio::task::JoinHandle;
 
 use super::sources::{NamespaceRead, NamespaceState, SecretIndex, SharedSources};
 use crate::metrics::Metrics;
-use crate::readiness::Readiness;
+use crate::readiness::{SyncHandle, Synced};
 use crate::watch::{self, WatchReporting};
 
 /// The readiness entry and metric label of the Secret watches.
 pub const RESOURCE: &str = "secrets";
-/// The config watches whose first list decides which namespaces are needed.
-const CONFIG_WATCHES: [&str; 2] = ["projectconfigs", "clusterconfigs"];
 /// How often readiness is looked at before it is first reached.
 const READINESS_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
@@ -37,8 +35,11 @@ pub struct SecretWatches {
     pub cluster_secrets_namespace: String,
     /// The Secret keys the providers read.
     pub needed_keys: Arc<BTreeSet<&'static str>>,
-    /// Readiness waits for the first read of every namespace needed at start.
-    pub readiness: Arc<Readiness>,
+    /// Synced once every namespace needed at start has been read.
+    pub readiness: SyncHandle,
+    /// The config watches, whose first lists decide which namespaces are
+    /// needed at start.
+    pub configs_listed: Vec<Synced>,
     /// Watch failures are counted here.
     pub metrics: Arc<Metrics>,
 }
@@ -147,7 +148,7 @@ impl SecretWatches {
     /// namespace they need has been read (or refused). Later namespaces
     /// never make the gateway unready: only their own receivers wait.
     fn mark_ready_once_read(&self, running: &HashMap<String, WatchTask>) -> bool {
-        if !CONFIG_WATCHES.iter().all(|w| self.readiness.is_synced(w)) {
+        if !self.configs_listed.iter().all(Synced::is_synced) {
             return false;
         }
         // Needed now, not as of the loop's start: a config list that
@@ -164,7 +165,7 @@ impl SecretWatches {
                         .is_some_and(|state| state.read != NamespaceRead::Pending)
             });
         if all_read {
-            self.readiness.mark_synced(RESOURCE);
+            self.readiness.synced();
         }
         all_read
     }
