@@ -31,19 +31,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 
-use kargo_webhook_gateway::dispatch::select_targets;
-use kargo_webhook_gateway::http::route;
-use kargo_webhook_gateway::index::{Subscriptions, WarehouseIndex};
+use kargo_webhook_gateway::internals::{OwnerReceivers, RateLimit, Receiver, ReceiverTable, ResolveContext, SecretData, SecretLookup, Subscriptions, UrlLayout, WarehouseIndex, resolve, route, select_targets, is_digest_only};
 use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
 use kargo_webhook_gateway::providers_linked;
-use kargo_webhook_gateway::ratelimit::RateLimit;
-use kargo_webhook_gateway::selection;
-use kargo_webhook_gateway::receivers::resolve::{
-    ResolveContext, SecretData, SecretLookup, resolve,
-};
-use kargo_webhook_gateway::receivers::table::OwnerReceivers;
-use kargo_webhook_gateway::receivers::{Receiver, ReceiverTable, UrlLayout};
 use kargo_webhook_provider::{
     HeaderSource, Outcome, PushedRepository, RepoKey, RequestHead, SecretValue,
 };
@@ -356,7 +347,7 @@ fuzz_target!(|data: &[u8]| {
                 let repositories = &subscribed[target];
                 assert!(
                     pushes.iter().any(|push| {
-                        !selection::is_digest_only(push) && repositories.contains(&push.repository)
+                        !is_digest_only(push) && repositories.contains(&push.repository)
                     }),
                     "{target} subscribes to no pushed repository"
                 );

@@ -5,10 +5,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
-use actix_web::{App, HttpServer, web};
+use actix_web::dev::{Server, ServerHandle};
 use anyhow::Context;
 use arc_swap::ArcSwap;
+use kargo_webhook_provider::Registry;
 use kube::api::Api;
 use kube::runtime::watcher;
 use tokio::sync::watch;
@@ -20,7 +20,7 @@ use crate::http::body_budget::BodyBudget;
 use crate::http::{admin, server, webhook};
 use crate::index::SharedIndex;
 use crate::index::sync::WarehouseIndexer;
-use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse};
+use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse, WarehouseId};
 use crate::lease::{LeaderElection, LeaseConfig};
 use crate::metrics::{Metrics, PatchLabels};
 use crate::promotions::{KubePromotionPatcher, Promotions, SharedPromotionIndex};
@@ -48,17 +48,11 @@ pub struct Gateway {
     pub webhook_address: SocketAddr,
     /// Where the admin server listens.
     pub admin_address: SocketAddr,
-    /// Readiness, for callers that wait on it.
-    pub readiness: Arc<Readiness>,
-    /// The metrics.
-    pub metrics: Arc<Metrics>,
-    /// The Warehouse index, for callers that wait until it has seen a
+    /// The Warehouses indexed, for callers that wait until it has seen a
     /// Warehouse (the end-to-end tests).
-    pub index: SharedIndex,
-    webhook_server: ServerHandle,
-    admin_server: ServerHandle,
-    webhook_task: JoinHandle<std::io::Result<()>>,
-    admin_task: JoinHandle<std::io::Result<()>>,
+    pub index: IndexedWarehouses,
+    webhook_server: RunningServer,
+    admin_server: RunningServer,
     background: Vec<JoinHandle<()>>,
     election: Option<Arc<LeaderElection>>,
 }
@@ -72,75 +66,35 @@ impl Gateway {
         let registry = providers_linked::registry()?;
         let layout = UrlLayout::new(&config.external_url, &config.base_path)
             .context("--external-url and --base-path cannot give Kargo's receiver URLs")?;
-        let metrics = Arc::new(Metrics::new());
-        let readiness = Arc::new(Readiness::default());
+        let shared = Shared::new();
         // Before any server listens, so that /readyz never answers before
         // it knows what to wait for.
-        let synced = SyncHandles::register(&readiness);
-        let shared = Shared {
-            metrics: Arc::clone(&metrics),
-            sources: Arc::new(SharedSources::default()),
-            table: Arc::new(ArcSwap::from_pointee(ReceiverTable::default())),
-            index: SharedIndex::default(),
-            promotions: SharedPromotionIndex::default(),
-        };
-        let refresher = Refresher::new(
-            Arc::new(KubePatcher::new(client.clone())),
-            Arc::clone(&metrics) as Arc<dyn RefreshObserver>,
-            RefreshSettings {
-                retry: RetryPolicy::default(),
-                coalesce: config.coalesce,
-                max_concurrent_patches: config.max_concurrent_patches,
-            },
-        );
-        let (webhook_server, webhook_address) = webhook_server(
-            &config,
-            webhook::WebhookState {
-                table: Arc::clone(&shared.table),
-                targets: Targets {
-                    index: shared.index.clone(),
-                    refresher,
-                    promotions: Promotions::new(
-                        shared.promotions.clone(),
-                        Arc::new(KubePromotionPatcher::new(client.clone())),
-                    ),
-                },
-                metrics: Arc::clone(&metrics),
-                body_limit: config.body_limit,
-                body_budget: BodyBudget::new(
-                    config.body_memory_budget,
-                    metrics.request_body_bytes.clone(),
-                ),
-                answer_deadline: config.answer_deadline,
-                body_read_timeout: config.body_read_timeout,
-            },
-        )?;
-        let (admin_server, admin_address) = admin_server(
-            &config,
+        let synced = SyncHandles::register(&shared.readiness);
+
+        let (webhook_server, webhook_address) =
+            webhook_server(&config, webhook_state(&config, &client, &shared))?;
+        let (listener, admin_address) = bind(config.admin_address)?;
+        let admin_server = admin::admin_server(
+            listener,
             admin::AdminState {
-                readiness: Arc::clone(&readiness),
-                metrics: Arc::clone(&metrics),
+                readiness: Arc::clone(&shared.readiness),
+                metrics: Arc::clone(&shared.metrics),
             },
         )?;
 
         let mut background = spawn_watches(&config, &client, &registry, &shared, synced);
-        background.push(tokio::spawn(
-            TableBuilder {
-                sources: Arc::clone(&shared.sources),
-                table: Arc::clone(&shared.table),
-                registry,
-                cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
-                rate_limit: config.rate_limit(),
-                layout: layout.clone(),
-                metrics: Arc::clone(&metrics),
-            }
-            .run(),
+        background.push(spawn_table_builder(
+            &config,
+            registry,
+            layout.clone(),
+            &shared,
         ));
         let election = spawn_reporting(&config, &client, layout, &shared, &mut background);
-        background.push(tokio::spawn(probe_api(client, Arc::clone(&readiness))));
+        background.push(tokio::spawn(probe_api(
+            client,
+            Arc::clone(&shared.readiness),
+        )));
 
-        let webhook_handle = webhook_server.handle();
-        let admin_handle = admin_server.handle();
         tracing::info!(
             %webhook_address,
             %admin_address,
@@ -151,13 +105,9 @@ impl Gateway {
         Ok(Self {
             webhook_address,
             admin_address,
-            readiness,
-            metrics,
-            index: shared.index,
-            webhook_server: webhook_handle,
-            admin_server: admin_handle,
-            webhook_task: tokio::spawn(webhook_server),
-            admin_task: tokio::spawn(admin_server),
+            index: IndexedWarehouses(shared.index),
+            webhook_server: RunningServer::spawn(webhook_server),
+            admin_server: RunningServer::spawn(admin_server),
             background,
             election,
         })
@@ -166,26 +116,116 @@ impl Gateway {
     /// Stops accepting, lets in-flight deliveries finish (within the
     /// configured shutdown timeout), releases the Lease, stops the rest.
     pub async fn shutdown(self) {
-        self.webhook_server.stop(true).await;
-        let _ = self.webhook_task.await;
+        self.webhook_server.stop().await;
         if let Some(election) = &self.election {
             election.release().await;
         }
         for task in &self.background {
             task.abort();
         }
-        self.admin_server.stop(true).await;
-        let _ = self.admin_task.await;
+        self.admin_server.stop().await;
+    }
+}
+
+/// An HTTP server running on its own task.
+#[derive(Debug)]
+struct RunningServer {
+    handle: ServerHandle,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    fn spawn(server: Server) -> Self {
+        Self {
+            handle: server.handle(),
+            task: tokio::spawn(server),
+        }
+    }
+
+    /// Stops accepting and waits for the requests in flight.
+    async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+}
+
+/// Which Warehouses the gateway's index holds, readable from any thread.
+#[derive(Debug, Clone)]
+pub struct IndexedWarehouses(SharedIndex);
+
+impl IndexedWarehouses {
+    /// True once the index holds the Warehouse `id` (with at least one
+    /// subscription it can match).
+    pub fn contains(&self, id: &WarehouseId) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(id)
     }
 }
 
 /// The state the background tasks and the servers share.
 struct Shared {
     metrics: Arc<Metrics>,
+    readiness: Arc<Readiness>,
     sources: Arc<SharedSources>,
     table: SharedTable,
     index: SharedIndex,
     promotions: SharedPromotionIndex,
+}
+
+impl Shared {
+    fn new() -> Self {
+        Self {
+            metrics: Arc::new(Metrics::new()),
+            readiness: Arc::new(Readiness::default()),
+            sources: Arc::new(SharedSources::default()),
+            table: Arc::new(ArcSwap::from_pointee(ReceiverTable::default())),
+            index: SharedIndex::default(),
+            promotions: SharedPromotionIndex::default(),
+        }
+    }
+}
+
+/// What the webhook handlers read: the receiver table, and the indexes with
+/// what refreshes their objects through `client`.
+fn webhook_state(config: &Config, client: &kube::Client, shared: &Shared) -> webhook::WebhookState {
+    let refresher = Refresher::new(
+        Arc::new(KubePatcher::new(client.clone())),
+        Arc::clone(&shared.metrics) as Arc<dyn RefreshObserver>,
+        RefreshSettings {
+            retry: RetryPolicy::default(),
+            coalesce: config.coalesce,
+            max_concurrent_patches: config.max_concurrent_patches,
+        },
+    );
+    webhook::WebhookState {
+        table: Arc::clone(&shared.table),
+        targets: Targets {
+            index: shared.index.clone(),
+            refresher,
+            promotions: Promotions::new(
+                shared.promotions.clone(),
+                Arc::new(KubePromotionPatcher::new(client.clone())),
+            ),
+        },
+        metrics: Arc::clone(&shared.metrics),
+        body_limit: config.body_limit,
+        body_budget: BodyBudget::new(
+            config.body_memory_budget,
+            shared.metrics.request_body_bytes.clone(),
+        ),
+        answer_deadline: config.answer_deadline,
+        body_read_timeout: config.body_read_timeout,
+    }
+}
+
+/// Binds a listener; the address says which port it got.
+fn bind(address: SocketAddr) -> anyhow::Result<(TcpListener, SocketAddr)> {
+    let listener =
+        TcpListener::bind(address).with_context(|| format!("cannot listen on {address}"))?;
+    let bound = listener.local_addr()?;
+    Ok((listener, bound))
 }
 
 /// Binds the webhook listener and builds its server (HTTPS when a key pair
@@ -193,10 +233,8 @@ struct Shared {
 fn webhook_server(
     config: &Config,
     state: webhook::WebhookState,
-) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
-    let listener = TcpListener::bind(config.webhook_address)
-        .with_context(|| format!("cannot listen on {}", config.webhook_address))?;
-    let address = listener.local_addr()?;
+) -> anyhow::Result<(Server, SocketAddr)> {
+    let (listener, address) = bind(config.webhook_address)?;
     let workers = if config.workers == 0 {
         std::thread::available_parallelism().map_or(1, usize::from)
     } else {
@@ -218,27 +256,6 @@ fn webhook_server(
             tls,
         },
     )?;
-    Ok((server, address))
-}
-
-/// Binds the admin listener and builds its server (probes and metrics).
-fn admin_server(
-    config: &Config,
-    state: admin::AdminState,
-) -> anyhow::Result<(actix_web::dev::Server, SocketAddr)> {
-    let listener = TcpListener::bind(config.admin_address)
-        .with_context(|| format!("cannot listen on {}", config.admin_address))?;
-    let address = listener.local_addr()?;
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(state.clone()))
-            .configure(admin::configure)
-    })
-    .workers(1)
-    .shutdown_timeout(1)
-    .disable_signals()
-    .listen(listener)?
-    .run();
     Ok((server, address))
 }
 
@@ -266,7 +283,7 @@ impl SyncHandles {
 fn spawn_watches(
     config: &Config,
     client: &kube::Client,
-    registry: &kargo_webhook_provider::Registry,
+    registry: &Registry,
     shared: &Shared,
     synced: SyncHandles,
 ) -> Vec<JoinHandle<()>> {
@@ -311,6 +328,28 @@ fn spawn_watches(
     ]
 }
 
+/// Starts the task that rebuilds the receiver table whenever its sources
+/// change.
+fn spawn_table_builder(
+    config: &Config,
+    registry: Registry,
+    layout: UrlLayout,
+    shared: &Shared,
+) -> JoinHandle<()> {
+    tokio::spawn(
+        TableBuilder {
+            sources: Arc::clone(&shared.sources),
+            table: Arc::clone(&shared.table),
+            registry,
+            cluster_secrets_namespace: config.cluster_secrets_namespace.clone(),
+            rate_limit: config.rate_limit(),
+            layout,
+            metrics: Arc::clone(&shared.metrics),
+        }
+        .run(),
+    )
+}
+
 /// Starts the Lease election (when configured) and what only its holder
 /// does: Events about receiver problems and, with `--publish-status`, the
 /// status of ProjectConfigs and ClusterConfigs.
@@ -326,40 +365,11 @@ fn spawn_reporting(
     } else {
         config.identity.clone()
     };
-    let (leader, election) = if config.leader_election {
-        let (election, leader) = LeaderElection::new(
-            client.clone(),
-            LeaseConfig {
-                namespace: config.lease_namespace.clone(),
-                name: config.lease_name.clone(),
-                identity: identity.clone(),
-                duration: Duration::from_secs(15),
-                renew: Duration::from_secs(5),
-            },
-        );
-        let election = Arc::new(election);
-        background.push(tokio::spawn(Arc::clone(&election).run()));
-        (leader, Some(election))
-    } else {
-        let (sender, leader) = watch::channel(true);
-        // Keep the sender alive for as long as its receivers run.
-        background.push(tokio::spawn(async move {
-            sender.closed().await;
-        }));
-        (leader, None)
-    };
-    let leader_metric = Arc::clone(&shared.metrics);
-    let mut leader_watch = leader.clone();
-    background.push(tokio::spawn(async move {
-        loop {
-            leader_metric
-                .leader
-                .set(i64::from(*leader_watch.borrow_and_update()));
-            if leader_watch.changed().await.is_err() {
-                return;
-            }
-        }
-    }));
+    let (leader, election) = elect(config, client, identity.clone(), background);
+    background.push(spawn_leader_gauge(
+        leader.clone(),
+        Arc::clone(&shared.metrics),
+    ));
     background.push(tokio::spawn(
         ProblemReporter::new(
             client.clone(),
@@ -384,6 +394,49 @@ fn spawn_reporting(
         ));
     }
     election
+}
+
+/// Whether this replica leads: from the Lease election with
+/// `--leader-election`, always otherwise.
+fn elect(
+    config: &Config,
+    client: &kube::Client,
+    identity: String,
+    background: &mut Vec<JoinHandle<()>>,
+) -> (watch::Receiver<bool>, Option<Arc<LeaderElection>>) {
+    if !config.leader_election {
+        let (sender, leader) = watch::channel(true);
+        // Keep the sender alive for as long as its receivers run.
+        background.push(tokio::spawn(async move {
+            sender.closed().await;
+        }));
+        return (leader, None);
+    }
+    let (election, leader) = LeaderElection::new(
+        client.clone(),
+        LeaseConfig {
+            namespace: config.lease_namespace.clone(),
+            name: config.lease_name.clone(),
+            identity,
+            duration: Duration::from_secs(15),
+            renew: Duration::from_secs(5),
+        },
+    );
+    let election = Arc::new(election);
+    background.push(tokio::spawn(Arc::clone(&election).run()));
+    (leader, Some(election))
+}
+
+/// Keeps the leader gauge in step with the election.
+fn spawn_leader_gauge(mut leader: watch::Receiver<bool>, metrics: Arc<Metrics>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            metrics.leader.set(i64::from(*leader.borrow_and_update()));
+            if leader.changed().await.is_err() {
+                return;
+            }
+        }
+    })
 }
 
 /// While a watch reports the API server unreachable, asks it for its

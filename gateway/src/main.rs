@@ -1,7 +1,7 @@
 //! The `kargo-webhook-gateway` binary.
 
 use clap::Parser;
-use kargo_webhook_gateway::app::Gateway;
+use kargo_webhook_gateway::Gateway;
 use kargo_webhook_gateway::config::Config;
 use kargo_webhook_gateway::logging;
 

@@ -80,10 +80,6 @@ impl TokenBucket {
     }
 
     /// Takes one token, or says how long until one is available.
-    pub fn try_acquire(&self) -> Result<(), Duration> {
-        self.try_acquire_at(Instant::now())
-    }
-
     fn try_acquire_at(&self, now: Instant) -> Result<(), Duration> {
         if self.rate.per_second <= 0.0 {
             return Ok(());

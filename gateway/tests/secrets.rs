@@ -11,9 +11,8 @@ mod real_binary;
 use std::time::Duration;
 
 use k8s_openapi::ByteString;
+use kargo_webhook_gateway::internals::{PathInputs, UrlLayout};
 use kargo_webhook_gateway::kargo::ProjectConfig;
-use kargo_webhook_gateway::receivers::UrlLayout;
-use kargo_webhook_gateway::receivers::url::PathInputs;
 use kargo_webhook_testenv::ControlPlane;
 use kube::api::Api;
 use real_binary::{

@@ -14,9 +14,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use kargo_webhook_gateway::index::Subscriptions;
+use kargo_webhook_gateway::internals::{Rate, RateLimit, Subscriptions};
 use kargo_webhook_gateway::kargo::WarehouseId;
-use kargo_webhook_gateway::ratelimit::{Rate, RateLimit};
 use serde_json::{Value, json};
 use support::{
     AUTH, Api, CLUSTER_AUTH, Gateway, NOT_JSON, Options, PULL, PUSH, PUSH_DIGEST_ONLY, start,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use futures::future::try_join_all;
 use k8s_openapi::jiff::Timestamp;
+use kargo_webhook_gateway::internals::sent_at;
 use kargo_webhook_gateway::kargo::{REFRESH_ANNOTATION, Warehouse};
-use kargo_webhook_gateway::refresher::token::sent_at;
 use kube::api::{Api, ListParams};
 use serde_json::json;
 

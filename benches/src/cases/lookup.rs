@@ -8,18 +8,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kargo_webhook_gateway::http::route;
-use kargo_webhook_gateway::index::{Subscriptions, WarehouseIndex};
+use kargo_webhook_gateway::internals::{
+    OwnerReceivers, RateLimit, ReceiverTable, ResolveContext, RuleCache, SecretData, SecretLookup,
+    Subscriptions, UrlLayout, WarehouseIndex, resolve, route,
+};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
 use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId, WarehouseScope};
 use kargo_webhook_gateway::providers_linked;
-use kargo_webhook_gateway::ratelimit::RateLimit;
-use kargo_webhook_gateway::receivers::resolve::{
-    ResolveContext, SecretData, SecretLookup, resolve,
-};
-use kargo_webhook_gateway::receivers::table::OwnerReceivers;
-use kargo_webhook_gateway::receivers::{ReceiverTable, UrlLayout};
-use kargo_webhook_gateway::selection::RuleCache;
 use kargo_webhook_provider::{PushedRepository, RepoKey, SecretValue};
 use serde_json::json;
 

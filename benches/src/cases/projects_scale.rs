@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 use kargo_webhook_e2e::{ensure_namespace, put_project_config, put_secret};
-use kargo_webhook_gateway::receivers::url::{PathInputs, UrlLayout};
+use kargo_webhook_gateway::internals::{PathInputs, UrlLayout};
 use serde_json::json;
 
 use crate::context::Bench;

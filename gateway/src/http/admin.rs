@@ -1,9 +1,11 @@
 //! The admin server: `/healthz`, `/readyz` and `/metrics`. Kept off the
 //! webhook port so that it is never exposed to senders.
 
+use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::Server;
+use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
@@ -15,6 +17,21 @@ pub struct AdminState {
     pub readiness: Arc<Readiness>,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
+}
+
+/// The admin server on `listener`, not yet running: spawn or await it. One
+/// worker: probes and scrapes are few.
+pub fn admin_server(listener: TcpListener, state: AdminState) -> std::io::Result<Server> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .configure(configure)
+    })
+    .workers(1)
+    .shutdown_timeout(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
 }
 
 /// Registers the admin routes.

@@ -12,6 +12,6 @@ pub mod status;
 pub mod table;
 pub mod url;
 
-pub use resolve::{Receiver, ReceiverProblem};
-pub use table::{OwnerReceivers, ReceiverTable};
-pub use url::{ReceiverPath, UrlLayout};
+pub use resolve::Receiver;
+pub use table::ReceiverTable;
+pub use url::UrlLayout;

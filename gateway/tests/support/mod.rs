@@ -16,26 +16,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use kargo_webhook_gateway::dispatch::Targets;
-use kargo_webhook_gateway::http::body_budget::BodyBudget;
-use kargo_webhook_gateway::http::server::{KEEP_ALIVE, ServerSettings, webhook_server};
-use kargo_webhook_gateway::http::tls::TlsFiles;
-use kargo_webhook_gateway::http::webhook::WebhookState;
-use kargo_webhook_gateway::index::{SharedIndex, Subscriptions};
+use kargo_webhook_gateway::internals::{
+    BodyBudget, KEEP_ALIVE, Metrics, NoObserver, OwnerReceivers, PatchError, PatchResult, Patcher,
+    PromotionPatcher, Promotions, RateLimit, ReceiverTable, RefreshSettings, Refresher,
+    ResolveContext, SecretData, SecretLookup, ServerSettings, SharedIndex, SharedPromotionIndex,
+    Subscriptions, Targets, TlsFiles, UrlLayout, WebhookState, resolve, webhook_server,
+};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
 use kargo_webhook_gateway::kargo::{ObjectId, Owner, PromotionId, Scope, WarehouseId};
-use kargo_webhook_gateway::metrics::Metrics;
-use kargo_webhook_gateway::promotions::{PromotionPatcher, Promotions, SharedPromotionIndex};
 use kargo_webhook_gateway::providers_linked;
-use kargo_webhook_gateway::ratelimit::RateLimit;
-use kargo_webhook_gateway::receivers::resolve::{
-    ResolveContext, SecretData, SecretLookup, resolve,
-};
-use kargo_webhook_gateway::receivers::table::OwnerReceivers;
-use kargo_webhook_gateway::receivers::{ReceiverTable, UrlLayout};
-use kargo_webhook_gateway::refresher::{
-    NoObserver, PatchError, PatchResult, Patcher, RefreshSettings, Refresher,
-};
 use kargo_webhook_provider::SecretValue;
 use serde_json::{Value, json};
 

@@ -7,10 +7,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kargo_webhook_gateway::app::Gateway;
 use kargo_webhook_gateway::config::Config;
-use kargo_webhook_gateway::index::SharedIndex;
 use kargo_webhook_gateway::kargo::{ProjectConfig, REFRESH_ANNOTATION, Warehouse, WarehouseId};
+use kargo_webhook_gateway::{Gateway, IndexedWarehouses};
 use kargo_webhook_testenv::{ControlPlane, Identity};
 use kube::api::{Api, ObjectMeta, PostParams};
 use serde_json::{Value, json};
@@ -42,8 +41,8 @@ pub struct RunningGateway {
     pub webhook: SocketAddr,
     /// The admin server.
     pub admin: SocketAddr,
-    /// The gateway's Warehouse index.
-    index: SharedIndex,
+    /// What the gateway's Warehouse index holds.
+    index: IndexedWarehouses,
     runner: OwnThread,
 }
 
@@ -133,10 +132,7 @@ impl RunningGateway {
             eventually(
                 &format!("the gateway to index Warehouse {id}"),
                 REACTION,
-                || async {
-                    let index = self.index.read().unwrap_or_else(|p| p.into_inner());
-                    index.contains(&id).then_some(())
-                },
+                || async { self.index.contains(&id).then_some(()) },
             )
             .await;
         }

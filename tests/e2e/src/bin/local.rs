@@ -12,7 +12,7 @@ use clap::Parser;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Secret;
 use kargo_webhook_e2e::{deliver, fixture, receiver_path, refresh_token};
-use kargo_webhook_gateway::app::Gateway;
+use kargo_webhook_gateway::Gateway;
 use kargo_webhook_gateway::config::{Config, LogFormat};
 use kargo_webhook_gateway::kargo::{REFRESH_ANNOTATION, Warehouse};
 use kargo_webhook_testenv::{ControlPlane, Identity};
