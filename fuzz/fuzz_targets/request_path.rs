@@ -31,9 +31,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 
-use kargo_webhook_gateway::internals::{OwnerReceivers, RateLimit, Receiver, ReceiverTable, ResolveContext, SecretData, SecretLookup, Subscriptions, UrlLayout, WarehouseIndex, resolve, route, select_targets, is_digest_only};
-use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId};
+use kargo_webhook_gateway::internals::{
+    OwnerReceivers, RateLimit, Receiver, ReceiverTable, ResolveContext, SecretData, SecretLookup,
+    Subscriptions, UrlLayout, WarehouseIndex, is_digest_only, resolve, route, select_targets,
+};
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
+use kargo_webhook_gateway::kargo::{Owner, WarehouseId};
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_provider::{
     HeaderSource, Outcome, PushedRepository, RepoKey, RequestHead, SecretValue,
@@ -88,8 +91,7 @@ fn build_world() -> World {
     let layout = UrlLayout::new("http://gateway.fuzz", BASE_PATH).expect("valid layout");
     let owners = [
         (
-            Owner {
-                scope: Scope::Project,
+            Owner::Project {
                 namespace: "team-a".into(),
                 name: "team-a".into(),
             },
@@ -100,17 +102,14 @@ fn build_world() -> World {
             ]),
         ),
         (
-            Owner {
-                scope: Scope::Project,
+            Owner::Project {
                 namespace: "team-b".into(),
                 name: "team-b".into(),
             },
             json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor"}}}]),
         ),
         (
-            Owner {
-                scope: Scope::Cluster,
-                namespace: String::new(),
+            Owner::Cluster {
                 name: "cluster".into(),
             },
             json!([{"name": "all", "harbor": {"secretRef": {"name": "cluster"}}}]),
@@ -143,10 +142,7 @@ fn build_world() -> World {
         .flat_map(|owner| owner.results.iter())
         .filter_map(|result| result.state.as_ref().ok())
         .map(|receiver| {
-            let namespace = match receiver.owner.scope {
-                Scope::Project => receiver.owner.namespace.as_str(),
-                Scope::Cluster => CLUSTER_SECRETS,
-            };
+            let namespace = receiver.owner.namespace().unwrap_or(CLUSTER_SECRETS);
             let secret_name = if receiver.name == "all" {
                 "cluster"
             } else {

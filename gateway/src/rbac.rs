@@ -4,7 +4,7 @@
 
 /// Where a rule must be granted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleScope {
+pub enum GrantedIn {
     /// Cluster-wide (a ClusterRole bound by a ClusterRoleBinding).
     Cluster,
     /// In the gateway's own namespace (a Role bound by a RoleBinding).
@@ -23,7 +23,7 @@ pub enum RuleScope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rule {
     /// Where it applies.
-    pub scope: RuleScope,
+    pub granted_in: GrantedIn,
     /// API group (`""` for the core group).
     pub api_group: &'static str,
     /// Resource or subresource, e.g. `projectconfigs/status`.
@@ -51,7 +51,7 @@ impl Rule {
 /// Every rule the gateway needs, and nothing more.
 pub const REQUIRED: &[Rule] = &[
     Rule {
-        scope: RuleScope::Cluster,
+        granted_in: GrantedIn::Cluster,
         api_group: "kargo.akuity.io",
         resource: "projectconfigs",
         verbs: &["list", "watch"],
@@ -60,7 +60,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "receivers::sources (ProjectConfig watch)",
     },
     Rule {
-        scope: RuleScope::Cluster,
+        granted_in: GrantedIn::Cluster,
         api_group: "kargo.akuity.io",
         resource: "clusterconfigs",
         verbs: &["list", "watch"],
@@ -69,7 +69,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "receivers::sources (ClusterConfig watch)",
     },
     Rule {
-        scope: RuleScope::Cluster,
+        granted_in: GrantedIn::Cluster,
         api_group: "kargo.akuity.io",
         resource: "warehouses",
         verbs: &["list", "patch", "watch"],
@@ -78,7 +78,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "index::sync (Warehouse watch) and refresher::kube_patcher (refresh annotation)",
     },
     Rule {
-        scope: RuleScope::Cluster,
+        granted_in: GrantedIn::Cluster,
         api_group: "kargo.akuity.io",
         resource: "promotions",
         verbs: &["list", "patch", "watch"],
@@ -87,7 +87,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "promotions (watch of Promotions waiting on a pull request, and their refresh annotation)",
     },
     Rule {
-        scope: RuleScope::Cluster,
+        granted_in: GrantedIn::Cluster,
         api_group: "events.k8s.io",
         resource: "events",
         verbs: &["create", "patch"],
@@ -96,7 +96,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "receivers::events (Events on ProjectConfigs and ClusterConfigs)",
     },
     Rule {
-        scope: RuleScope::Cluster,
+        granted_in: GrantedIn::Cluster,
         api_group: "kargo.akuity.io",
         resource: "projectconfigs/status",
         verbs: &["patch"],
@@ -105,7 +105,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "receivers::publish (status.webhookReceivers and Ready, with --publish-status)",
     },
     Rule {
-        scope: RuleScope::Cluster,
+        granted_in: GrantedIn::Cluster,
         api_group: "kargo.akuity.io",
         resource: "clusterconfigs/status",
         verbs: &["patch"],
@@ -114,7 +114,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "receivers::publish (status.webhookReceivers and Ready, with --publish-status)",
     },
     Rule {
-        scope: RuleScope::SecretNamespaces,
+        granted_in: GrantedIn::SecretNamespaces,
         api_group: "",
         resource: "secrets",
         verbs: &["list", "watch"],
@@ -123,7 +123,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "receivers::secret_watches (label-selected Secret watch per namespace)",
     },
     Rule {
-        scope: RuleScope::OwnNamespace,
+        granted_in: GrantedIn::OwnNamespace,
         api_group: "coordination.k8s.io",
         resource: "leases",
         verbs: &["create"],
@@ -132,7 +132,7 @@ pub const REQUIRED: &[Rule] = &[
         needed_by: "lease (first replica creates the Lease that elects the publisher)",
     },
     Rule {
-        scope: RuleScope::OwnNamespace,
+        granted_in: GrantedIn::OwnNamespace,
         api_group: "coordination.k8s.io",
         resource: "leases",
         verbs: &["get", "update"],
@@ -184,12 +184,12 @@ mod tests {
             .filter(|rule| rule.api_group.is_empty() && rule.resource.starts_with("secrets"))
             .collect();
         assert_eq!(secret_rules.len(), 1, "{secret_rules:#?}");
-        assert_eq!(secret_rules[0].scope, RuleScope::SecretNamespaces);
+        assert_eq!(secret_rules[0].granted_in, GrantedIn::SecretNamespaces);
         assert_eq!(secret_rules[0].verbs, ["list", "watch"]);
         assert!(
             REQUIRED
                 .iter()
-                .filter(|rule| rule.scope == RuleScope::SecretNamespaces)
+                .filter(|rule| rule.granted_in == GrantedIn::SecretNamespaces)
                 .all(|rule| rule.resource == "secrets"),
             "only Secrets are granted per Secret namespace"
         );
@@ -233,7 +233,7 @@ mod tests {
                 ("kargo.akuity.io", "projectconfigs/status" | "clusterconfigs/status") => {
                     writes == ["patch"] && rule.only_when_publishing_status
                 }
-                ("coordination.k8s.io", "leases") => rule.scope == RuleScope::OwnNamespace,
+                ("coordination.k8s.io", "leases") => rule.granted_in == GrantedIn::OwnNamespace,
                 _ => false,
             };
             assert!(allowed, "unexpected write {writes:?} on {}", rule.resource);

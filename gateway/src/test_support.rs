@@ -38,15 +38,14 @@ pub fn secrets(items: &[TestSecret<'_>]) -> HashMap<(String, String), Arc<Secret
 /// The receivers `spec` declares in project `team-a`, resolved against one
 /// Secret `team-a/s` whose `auth-header` is `Bearer a`.
 pub fn team_a_receivers(spec: serde_json::Value) -> crate::receivers::table::OwnerReceivers {
-    use crate::kargo::{Owner, Scope};
+    use crate::kargo::Owner;
     use crate::ratelimit::RateLimit;
     use crate::receivers::UrlLayout;
     use crate::receivers::resolve::{ResolveContext, SecretLookup, resolve};
 
     let registry = test_registry();
     let store = secrets(&[("team-a", "s", &[("auth-header", "Bearer a")])]);
-    let owner = Owner {
-        scope: Scope::Project,
+    let owner = Owner::Project {
         namespace: "team-a".into(),
         name: "team-a".into(),
     };

@@ -13,7 +13,7 @@ use kargo_webhook_gateway::internals::{
     Subscriptions, UrlLayout, WarehouseIndex, resolve, route,
 };
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
-use kargo_webhook_gateway::kargo::{Owner, Scope, WarehouseId, WarehouseScope};
+use kargo_webhook_gateway::kargo::{Owner, WarehouseId, WarehouseScope};
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_provider::{PushedRepository, RepoKey, SecretValue};
 use serde_json::json;
@@ -211,8 +211,7 @@ fn receiver_table() -> anyhow::Result<Table> {
                 .into_iter()
                 .collect();
                 secrets.insert((namespace.clone(), "s".into()), Arc::new(data));
-                let owner = Owner {
-                    scope: Scope::Project,
+                let owner = Owner::Project {
                     namespace: namespace.clone(),
                     name: namespace,
                 };

@@ -101,41 +101,64 @@ impl<K> fmt::Debug for ObjectId<K> {
     }
 }
 
-/// Where a receiver is declared, which decides the Warehouses it refreshes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Scope {
-    /// A ProjectConfig's receiver: Warehouses of its own namespace only.
-    Project,
-    /// A ClusterConfig's receiver: Warehouses in every namespace.
-    Cluster,
+/// The ProjectConfig or ClusterConfig a receiver is declared in, which
+/// decides the Warehouses it may refresh.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Owner {
+    /// A ProjectConfig, in its project's namespace: its receivers refresh
+    /// Warehouses of that namespace only.
+    Project {
+        /// The project's namespace.
+        namespace: String,
+        /// The ProjectConfig's name.
+        name: String,
+    },
+    /// The ClusterConfig (cluster-scoped): its receivers refresh
+    /// Warehouses in every namespace.
+    Cluster {
+        /// The ClusterConfig's name.
+        name: String,
+    },
 }
 
-impl Scope {
-    /// A stable label, also used in logs and metrics.
-    pub fn as_str(self) -> &'static str {
+impl Owner {
+    /// The object's name.
+    pub fn name(&self) -> &str {
         match self {
-            Self::Project => "project",
-            Self::Cluster => "cluster",
+            Self::Project { name, .. } | Self::Cluster { name } => name,
+        }
+    }
+
+    /// The project's namespace; `None` for the ClusterConfig.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Self::Project { namespace, .. } => Some(namespace),
+            Self::Cluster { .. } => None,
+        }
+    }
+
+    /// The object's kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Project { .. } => "ProjectConfig",
+            Self::Cluster { .. } => "ClusterConfig",
+        }
+    }
+
+    /// The Warehouses its receivers may refresh.
+    pub fn warehouses(&self) -> WarehouseScope {
+        match self {
+            Self::Project { namespace, .. } => WarehouseScope::Namespace(namespace.clone()),
+            Self::Cluster { .. } => WarehouseScope::AllNamespaces,
         }
     }
 }
 
-/// The ProjectConfig or ClusterConfig a receiver is declared in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Owner {
-    /// Project or cluster.
-    pub scope: Scope,
-    /// The ProjectConfig's namespace; empty for the ClusterConfig.
-    pub namespace: String,
-    /// The object's name.
-    pub name: String,
-}
-
 impl fmt::Display for Owner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.scope {
-            Scope::Project => write!(f, "{}/{}", self.namespace, self.name),
-            Scope::Cluster => write!(f, "{}", self.name),
+        match self {
+            Self::Project { namespace, name } => write!(f, "{namespace}/{name}"),
+            Self::Cluster { name } => f.write_str(name),
         }
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 mod identity;
 
 pub use identity::{
-    ObjectId, Owner, PromotionId, PromotionKind, Scope, WarehouseId, WarehouseKind, WarehouseScope,
+    ObjectId, Owner, PromotionId, PromotionKind, WarehouseId, WarehouseKind, WarehouseScope,
 };
 
 /// The API group of every Kargo resource.

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use super::builder::SharedTable;
 use super::resolve::ReceiverProblem;
 use super::sources::SharedSources;
-use crate::kargo::{GROUP, Owner, Scope};
+use crate::kargo::{GROUP, Owner};
 
 /// The Events' reporting controller.
 pub const REPORTER: &str = "kargo-webhook-gateway";
@@ -128,15 +128,11 @@ impl ProblemReporter {
     /// The object an Event is about, or `None` when it is gone.
     fn reference(&self, owner: &Owner) -> Option<ObjectReference> {
         let uid = self.sources.lock().configs.get(owner)?.uid.clone();
-        let (kind, namespace) = match owner.scope {
-            Scope::Project => ("ProjectConfig", Some(owner.namespace.clone())),
-            Scope::Cluster => ("ClusterConfig", None),
-        };
         Some(ObjectReference {
             api_version: Some(format!("{GROUP}/v1alpha1")),
-            kind: Some(kind.to_owned()),
-            name: Some(owner.name.clone()),
-            namespace,
+            kind: Some(owner.kind().to_owned()),
+            name: Some(owner.name().to_owned()),
+            namespace: owner.namespace().map(str::to_owned),
             uid,
             ..ObjectReference::default()
         })

@@ -20,7 +20,7 @@ use super::sources::SharedSources;
 use super::status::{agrees, desired_status};
 use super::url::UrlLayout;
 use crate::backoff::Backoff;
-use crate::kargo::{ClusterConfig, Owner, ProjectConfig, ReceiversStatus, Scope};
+use crate::kargo::{ClusterConfig, Owner, ProjectConfig, ReceiversStatus};
 use crate::metrics::{Metrics, PatchLabels};
 
 /// How often everything is compared again even without a change.
@@ -262,19 +262,14 @@ impl StatusPublisher {
             field_manager: Some(FIELD_MANAGER.to_owned()),
             ..PatchParams::default()
         };
-        match owner.scope {
-            Scope::Project => {
-                let api: Api<ProjectConfig> =
-                    Api::namespaced(self.client.clone(), &owner.namespace);
-                api.patch_status(&owner.name, &params, &patch)
-                    .await
-                    .map(drop)
+        match owner {
+            Owner::Project { namespace, name } => {
+                let api: Api<ProjectConfig> = Api::namespaced(self.client.clone(), namespace);
+                api.patch_status(name, &params, &patch).await.map(drop)
             }
-            Scope::Cluster => {
+            Owner::Cluster { name } => {
                 let api: Api<ClusterConfig> = Api::all(self.client.clone());
-                api.patch_status(&owner.name, &params, &patch)
-                    .await
-                    .map(drop)
+                api.patch_status(name, &params, &patch).await.map(drop)
             }
         }
     }

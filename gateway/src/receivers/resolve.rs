@@ -11,7 +11,7 @@ use kargo_webhook_provider::{
 };
 
 use super::url::{PathInputs, ReceiverPath, UrlLayout};
-use crate::kargo::{Owner, Scope, WarehouseScope, WebhookReceiverConfig};
+use crate::kargo::{Owner, WarehouseScope, WebhookReceiverConfig};
 use crate::ratelimit::{RateLimit, ReceiverLimiter};
 
 /// A receiver that is set up and reachable at its path.
@@ -279,16 +279,9 @@ fn resolve_one(
         }
     })
     .map_err(ReceiverProblem::InvalidOption)?;
-    let (secret_namespace, scope) = match owner.scope {
-        Scope::Project => (
-            owner.namespace.as_str(),
-            WarehouseScope::Namespace(owner.namespace.clone()),
-        ),
-        Scope::Cluster => (
-            context.cluster_secrets_namespace,
-            WarehouseScope::AllNamespaces,
-        ),
-    };
+    let secret_namespace = owner
+        .namespace()
+        .unwrap_or(context.cluster_secrets_namespace);
     let data = match secret(secret_namespace, secret_name) {
         SecretLookup::Found(data) => data,
         SecretLookup::NotFound => {
@@ -327,12 +320,9 @@ fn resolve_one(
         .iter()
         .filter_map(|spec| data.get(spec.key).map(SecretValue::expose))
         .collect();
-    let project = match owner.scope {
-        Scope::Project => owner.namespace.as_str(),
-        Scope::Cluster => "",
-    };
     let path = context.layout.path(&PathInputs {
-        project,
+        // Kargo's formula: the ClusterConfig's receivers hash an empty project.
+        project: owner.namespace().unwrap_or_default(),
         receiver_type: provider.name(),
         receiver_name: &entry.name,
         secret_values: &secret_values,
@@ -345,7 +335,7 @@ fn resolve_one(
         credentials,
         options,
         path,
-        scope,
+        scope: owner.warehouses(),
         limiter: ReceiverLimiter::new(context.rate_limit),
     })
 }
@@ -356,8 +346,7 @@ pub(crate) mod tests {
     use crate::test_support::{entries, secrets, test_registry};
 
     fn project() -> Owner {
-        Owner {
-            scope: Scope::Project,
+        Owner::Project {
             namespace: "team-a".into(),
             name: "team-a".into(),
         }
@@ -459,9 +448,7 @@ pub(crate) mod tests {
 
     #[test]
     fn cluster_receivers_read_secrets_from_the_configured_namespace() {
-        let owner = Owner {
-            scope: Scope::Cluster,
-            namespace: String::new(),
+        let owner = Owner::Cluster {
             name: "cluster".into(),
         };
         let results = run(
@@ -499,9 +486,7 @@ pub(crate) mod tests {
                 secret_values: &[b"Bearer a"],
             });
         assert_eq!(receiver.path, expected);
-        let cluster = Owner {
-            scope: Scope::Cluster,
-            namespace: String::new(),
+        let cluster = Owner::Cluster {
             name: "cluster".into(),
         };
         let results = run(
@@ -529,8 +514,7 @@ pub(crate) mod tests {
             ("unread", "SecretsNotYetRead", true),
             ("denied", "SecretAccessDenied", false),
         ] {
-            let owner = Owner {
-                scope: Scope::Project,
+            let owner = Owner::Project {
                 namespace: namespace.into(),
                 name: namespace.into(),
             };

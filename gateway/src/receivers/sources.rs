@@ -14,9 +14,7 @@ use tokio::sync::Notify;
 
 use super::resolve::{SecretData, SecretLookup};
 use super::url::ReceiverPath;
-use crate::kargo::{
-    ClusterConfig, Owner, ProjectConfig, ReceiversStatus, Scope, WebhookReceiverConfig,
-};
+use crate::kargo::{ClusterConfig, Owner, ProjectConfig, ReceiversStatus, WebhookReceiverConfig};
 use crate::watch::{self, FailureHandled};
 
 /// One ProjectConfig or ClusterConfig as last seen.
@@ -101,9 +99,11 @@ impl Sources {
         self.configs
             .iter()
             .filter(|(_, entry)| !entry.receivers.is_empty())
-            .map(|(owner, _)| match owner.scope {
-                Scope::Project => owner.namespace.clone(),
-                Scope::Cluster => cluster_secrets_namespace.to_owned(),
+            .map(|(owner, _)| {
+                owner
+                    .namespace()
+                    .unwrap_or(cluster_secrets_namespace)
+                    .to_owned()
             })
             .collect()
     }
@@ -133,48 +133,49 @@ impl SharedSources {
 }
 
 /// A resource that declares webhook receivers: ProjectConfig or ClusterConfig.
-pub trait ConfigKind: Send + 'static {
-    /// The scope of its receivers.
-    const SCOPE: Scope;
-    /// Its owner key and the parts receivers are built from.
-    fn entry(&self) -> (Owner, ConfigEntry);
-}
+pub trait ConfigKind: kube::Resource<DynamicType = ()> + Send + 'static {
+    /// Who declares the receivers.
+    fn owner(&self) -> Owner;
+    /// `spec.webhookReceivers` and `status`.
+    fn receivers(&self) -> (&[WebhookReceiverConfig], Option<&ReceiversStatus>);
 
-impl ConfigKind for ProjectConfig {
-    const SCOPE: Scope = Scope::Project;
+    /// Its owner key and the parts receivers are built from.
     fn entry(&self) -> (Owner, ConfigEntry) {
+        let (receivers, status) = self.receivers();
         (
-            Owner {
-                scope: Scope::Project,
-                namespace: self.namespace().unwrap_or_default(),
-                name: self.name_any(),
-            },
+            self.owner(),
             ConfigEntry {
-                uid: self.metadata.uid.clone(),
-                generation: self.metadata.generation,
-                receivers: self.spec.webhook_receivers.clone(),
-                status: self.status.clone(),
+                uid: self.meta().uid.clone(),
+                generation: self.meta().generation,
+                receivers: receivers.to_vec(),
+                status: status.cloned(),
             },
         )
     }
 }
 
+impl ConfigKind for ProjectConfig {
+    fn owner(&self) -> Owner {
+        Owner::Project {
+            namespace: self.namespace().unwrap_or_default(),
+            name: self.name_any(),
+        }
+    }
+
+    fn receivers(&self) -> (&[WebhookReceiverConfig], Option<&ReceiversStatus>) {
+        (&self.spec.webhook_receivers, self.status.as_ref())
+    }
+}
+
 impl ConfigKind for ClusterConfig {
-    const SCOPE: Scope = Scope::Cluster;
-    fn entry(&self) -> (Owner, ConfigEntry) {
-        (
-            Owner {
-                scope: Scope::Cluster,
-                namespace: String::new(),
-                name: self.name_any(),
-            },
-            ConfigEntry {
-                uid: self.metadata.uid.clone(),
-                generation: self.metadata.generation,
-                receivers: self.spec.webhook_receivers.clone(),
-                status: self.status.clone(),
-            },
-        )
+    fn owner(&self) -> Owner {
+        Owner::Cluster {
+            name: self.name_any(),
+        }
+    }
+
+    fn receivers(&self) -> (&[WebhookReceiverConfig], Option<&ReceiversStatus>) {
+        (&self.spec.webhook_receivers, self.status.as_ref())
     }
 }
 
@@ -227,7 +228,10 @@ impl<K: ConfigKind> watch::Index<K> for ConfigIndex<K> {
     fn reset(&mut self, objects: Vec<K>) {
         {
             let mut sources = self.shared.lock();
-            sources.configs.retain(|owner, _| owner.scope != K::SCOPE);
+            // Only this kind's: the other kind has its own watch.
+            sources
+                .configs
+                .retain(|owner, _| owner.kind() != K::kind(&()));
             sources
                 .configs
                 .extend(objects.iter().map(ConfigKind::entry));

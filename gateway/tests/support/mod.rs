@@ -23,7 +23,7 @@ use kargo_webhook_gateway::internals::{
     Subscriptions, Targets, TlsFiles, UrlLayout, WebhookState, resolve, webhook_server,
 };
 use kargo_webhook_gateway::kargo::WebhookReceiverConfig;
-use kargo_webhook_gateway::kargo::{ObjectId, Owner, PromotionId, Scope, WarehouseId};
+use kargo_webhook_gateway::kargo::{ObjectId, Owner, PromotionId, WarehouseId};
 use kargo_webhook_gateway::providers_linked;
 use kargo_webhook_provider::SecretValue;
 use serde_json::{Value, json};
@@ -254,17 +254,14 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     };
     let owners = [
         (
-            Owner {
-                scope: Scope::Project,
+            Owner::Project {
                 namespace: "team-a".into(),
                 name: "team-a".into(),
             },
             json!([{"name": "harbor", "harbor": {"secretRef": {"name": "harbor"}}}]),
         ),
         (
-            Owner {
-                scope: Scope::Cluster,
-                namespace: String::new(),
+            Owner::Cluster {
                 name: "cluster".into(),
             },
             json!([{"name": "all", "harbor": {"secretRef": {"name": "cluster-harbor"}}}]),
@@ -283,17 +280,17 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
     })
     .collect();
     let table = ReceiverTable::build(owners, None);
-    let path_of = |scope: Scope| {
+    let path_of = |kind: &str| {
         let owner = table
             .owners()
             .iter()
-            .find(|owner| owner.owner.scope == scope)
+            .find(|owner| owner.owner.kind() == kind)
             .expect("owner");
         let receiver = owner.results[0].state.as_ref().expect("live receiver");
         receiver.path.as_str().to_owned()
     };
-    let path = path_of(Scope::Project);
-    let cluster_path = path_of(Scope::Cluster);
+    let path = path_of("ProjectConfig");
+    let cluster_path = path_of("ClusterConfig");
 
     let index = SharedIndex::default();
     let promotions = SharedPromotionIndex::default();

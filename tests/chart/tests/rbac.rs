@@ -18,7 +18,7 @@ use common::install::{
 use common::{KARGO_ACCOUNT, OWN_ACCOUNT, PUBLISH_STATUS, RELEASE, all_of, env_value, render};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
-use kargo_webhook_gateway::rbac::{REQUIRED, RuleScope};
+use kargo_webhook_gateway::rbac::{GrantedIn, REQUIRED};
 use kargo_webhook_testenv::helm::chart_dir;
 use kargo_webhook_testenv::{ControlPlane, GATEWAY_NAMESPACE, Manifest};
 use kube::api::{
@@ -35,7 +35,7 @@ const SECRET_NAMESPACES: &str = "secret namespaces";
 /// resources counts once per group and resource.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Grant {
-    scope: &'static str,
+    granted_in: &'static str,
     group: String,
     resource: String,
     verbs: Vec<String>,
@@ -57,10 +57,10 @@ fn name_of(object: &Value) -> &str {
     object["metadata"]["name"].as_str().expect("a name")
 }
 
-/// The scope a rendered role grants in: the chart's ClusterRole is
+/// Where a rendered role grants: the chart's ClusterRole is
 /// cluster-wide, its Role is for its own namespace, and its Secret reader
 /// ClusterRole is bound per Secret namespace (or, opted in, cluster-wide).
-fn scope_of(role: &Value, fullname: &str) -> &'static str {
+fn granted_in(role: &Value, fullname: &str) -> &'static str {
     match (role["kind"].as_str(), name_of(role)) {
         (Some("Role"), _) => OWN_NAMESPACE,
         (Some("ClusterRole"), name) if name == fullname => CLUSTER,
@@ -75,12 +75,12 @@ fn rendered_grants(manifests: &[Manifest], fullname: &str) -> Vec<Grant> {
     let mut grants = Vec::new();
     for kind in ["ClusterRole", "Role"] {
         for role in all_of(manifests, kind) {
-            let scope = scope_of(role, fullname);
+            let granted_in = granted_in(role, fullname);
             for rule in role["rules"].as_array().expect("rules") {
                 for group in strings(&rule["apiGroups"]) {
                     for resource in strings(&rule["resources"]) {
                         grants.push(Grant {
-                            scope,
+                            granted_in,
                             group: group.clone(),
                             resource,
                             verbs: strings(&rule["verbs"]),
@@ -106,12 +106,12 @@ fn required_grants(
     let mut grants: Vec<Grant> = REQUIRED
         .iter()
         .filter(|rule| rule.needed(publish_status))
-        .filter(|rule| chart_grants_secrets || rule.scope != RuleScope::SecretNamespaces)
+        .filter(|rule| chart_grants_secrets || rule.granted_in != GrantedIn::SecretNamespaces)
         .map(|rule| Grant {
-            scope: match rule.scope {
-                RuleScope::Cluster => CLUSTER,
-                RuleScope::OwnNamespace => OWN_NAMESPACE,
-                RuleScope::SecretNamespaces => SECRET_NAMESPACES,
+            granted_in: match rule.granted_in {
+                GrantedIn::Cluster => CLUSTER,
+                GrantedIn::OwnNamespace => OWN_NAMESPACE,
+                GrantedIn::SecretNamespaces => SECRET_NAMESPACES,
             },
             group: rule.api_group.to_owned(),
             resource: rule.resource.to_owned(),
@@ -229,7 +229,7 @@ fn the_comparison_names_an_extra_and_a_missing_rule() {
     let required = required_grants(RELEASE, false, false);
     rendered.retain(|grant| grant.resource != "events");
     rendered.push(Grant {
-        scope: CLUSTER,
+        granted_in: CLUSTER,
         group: String::new(),
         resource: "secrets".into(),
         verbs: vec!["list".into(), "watch".into()],
@@ -357,10 +357,10 @@ fn secret_access_is_bound_where_the_values_say() {
 fn each_rule_says_which_code_path_needs_it() {
     let templates = chart_dir().join("templates");
     for rule in REQUIRED {
-        let file = match rule.scope {
-            RuleScope::Cluster => "clusterrole.yaml",
-            RuleScope::OwnNamespace => "role.yaml",
-            RuleScope::SecretNamespaces => "secret-access.yaml",
+        let file = match rule.granted_in {
+            GrantedIn::Cluster => "clusterrole.yaml",
+            GrantedIn::OwnNamespace => "role.yaml",
+            GrantedIn::SecretNamespaces => "secret-access.yaml",
         };
         let text = std::fs::read_to_string(templates.join(file)).expect("RBAC template");
         let comment = format!("# {}", rule.needed_by);
