@@ -20,16 +20,16 @@ mod tests {
     /// Provider crates named in this crate's `[dependencies]`: every
     /// `kargo-webhook-<name>` except the SDK itself.
     fn provider_dependencies() -> Vec<String> {
-        let manifest = include_str!("../Cargo.toml");
+        let manifest: toml::Table = include_str!("../Cargo.toml")
+            .parse()
+            .expect("Cargo.toml is TOML");
         let dependencies = manifest
-            .split("[dependencies]")
-            .nth(1)
-            .and_then(|rest| rest.split("\n[").next())
+            .get("dependencies")
+            .and_then(toml::Value::as_table)
             .expect("Cargo.toml has a [dependencies] table");
         let mut names: Vec<String> = dependencies
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("kargo-webhook-"))
-            .filter_map(|rest| rest.split(['.', ' ', '=']).next())
+            .keys()
+            .filter_map(|name| name.strip_prefix("kargo-webhook-"))
             .filter(|name| *name != "provider")
             .map(str::to_owned)
             .collect();

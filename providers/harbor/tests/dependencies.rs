@@ -4,33 +4,38 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::Deserialize;
+
+/// The parts of `Cargo.lock` this test reads.
+#[derive(Debug, Deserialize)]
+struct Lock {
+    package: Vec<Package>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Package {
+    name: String,
+    /// `"name"`, or `"name version"` when several versions are locked.
+    #[serde(default)]
+    dependencies: Vec<String>,
+}
+
 /// Package name -> names of its dependencies, from `Cargo.lock`.
 fn lock_graph() -> BTreeMap<String, Vec<String>> {
-    let lock = include_str!("../../../Cargo.lock");
+    let lock: Lock =
+        toml::from_str(include_str!("../../../Cargo.lock")).expect("Cargo.lock is TOML");
     let mut graph = BTreeMap::new();
-    for package in lock.split("[[package]]").skip(1) {
-        let mut name = None;
-        let mut dependencies = Vec::new();
-        let mut in_dependencies = false;
-        for line in package.lines().map(str::trim) {
-            if let Some(value) = line.strip_prefix("name = ") {
-                name = Some(value.trim_matches('"').to_owned());
-            } else if line.starts_with("dependencies = [") {
-                in_dependencies = true;
-            } else if in_dependencies && line == "]" {
-                in_dependencies = false;
-            } else if in_dependencies {
-                // `"name"` or `"name version"` when several versions exist.
-                let entry = line.trim_end_matches(',').trim_matches('"');
-                dependencies.push(entry.split(' ').next().unwrap_or(entry).to_owned());
-            }
-        }
-        if let Some(name) = name {
-            graph
-                .entry(name)
-                .or_insert_with(Vec::new)
-                .extend(dependencies);
-        }
+    for package in lock.package {
+        let dependencies = package.dependencies.iter().map(|entry| {
+            entry
+                .split_once(' ')
+                .map_or(entry.as_str(), |(name, _version)| name)
+                .to_owned()
+        });
+        graph
+            .entry(package.name)
+            .or_insert_with(Vec::new)
+            .extend(dependencies);
     }
     graph
 }
