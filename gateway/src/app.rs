@@ -20,10 +20,10 @@ use crate::http::body_budget::BodyBudget;
 use crate::http::{admin, server, webhook};
 use crate::index::SharedIndex;
 use crate::index::sync::WarehouseIndexer;
-use crate::kargo::{ClusterConfig, ProjectConfig, Warehouse, WarehouseId};
+use crate::kargo::{ClusterConfig, ProjectConfig, Promotion, Warehouse, WarehouseId};
 use crate::lease::{LeaderElection, LeaseConfig};
 use crate::metrics::{Metrics, PatchLabels};
-use crate::promotions::{KubePromotionPatcher, Promotions, SharedPromotionIndex};
+use crate::promotions::{KubePromotionPatcher, PromotionIndexer, Promotions, SharedPromotionIndex};
 use crate::readiness::{Readiness, SyncHandle};
 use crate::receivers::builder::{SharedTable, TableBuilder};
 use crate::receivers::events::ProblemReporter;
@@ -265,6 +265,7 @@ struct SyncHandles {
     cluster_configs: SyncHandle,
     secrets: SyncHandle,
     warehouses: SyncHandle,
+    promotions: SyncHandle,
 }
 
 impl SyncHandles {
@@ -274,6 +275,7 @@ impl SyncHandles {
             cluster_configs: readiness.register("clusterconfigs"),
             secrets: readiness.register(secret_watches::RESOURCE),
             warehouses: readiness.register("warehouses"),
+            promotions: readiness.register("promotions"),
         }
     }
 }
@@ -311,6 +313,12 @@ fn spawn_watches(
             watcher::Config::default(),
             report("warehouses", synced.warehouses),
             WarehouseIndexer::new(shared.index.clone(), Arc::clone(&shared.metrics)),
+        )),
+        tokio::spawn(kwatch::run(
+            Api::<Promotion>::all(client.clone()),
+            watcher::Config::default(),
+            report("promotions", synced.promotions),
+            PromotionIndexer::new(shared.promotions.clone()),
         )),
         tokio::spawn(
             SecretWatches {

@@ -14,8 +14,10 @@ use crate::refresher::PatchError;
 use crate::refresher::token::TokenSource;
 
 pub mod patch;
+pub mod sync;
 
 pub use patch::{KubePromotionPatcher, PromotionPatcher};
+pub use sync::PromotionIndexer;
 
 /// The index itself. Not synchronized: the owner wraps it (see
 /// [`SharedPromotionIndex`]).
