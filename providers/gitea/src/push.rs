@@ -3,7 +3,7 @@
 use kargo_webhook_provider::{Outcome, ProviderError, RefreshBuilder, RepoKey};
 use serde::Deserialize;
 
-use crate::body::{INVALID_BODY, parse_object};
+use crate::body::{INVALID_BODY, parse_body};
 use crate::commits::{Commit, changed_paths};
 use crate::text::{Text, non_empty};
 
@@ -38,7 +38,7 @@ struct Repository<'a> {
 /// The repository under each of its URLs, with the ref and the changed
 /// files. A push without a usable repository URL is refused.
 pub(crate) fn outcome(body: &[u8]) -> Result<Outcome, ProviderError> {
-    let push: PushEvent<'_> = parse_object(body)?;
+    let push: PushEvent<'_> = parse_body(body)?;
     let repository = push.repository.ok_or(INVALID_BODY)?;
     let paths = changed_paths(
         push.commits.as_deref().unwrap_or_default(),

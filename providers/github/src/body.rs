@@ -25,17 +25,24 @@ pub(crate) fn check_content_type(
     }
 }
 
-/// Parses a body, or a part of one, that must be a single JSON object.
-pub(crate) fn parse_object<'a, T: Deserialize<'a>>(json: &'a [u8]) -> Result<T, ProviderError> {
+/// Parses a body that must be a single JSON object, in UTF-8 as JSON
+/// requires (serde_json would skip invalid UTF-8 inside a string it does not
+/// read).
+pub(crate) fn parse_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ProviderError> {
+    parse_object(std::str::from_utf8(body).map_err(|_| INVALID_BODY)?)
+}
+
+/// Parses JSON text that must be a single object.
+pub(crate) fn parse_object<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, ProviderError> {
     // serde would also build a struct from a JSON array (fields by
-    // position), which no GitHub event is.
-    let first = json
-        .iter()
-        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-    if first != Some(&b'{') {
+    // position), which no event is.
+    if !json
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
         return Err(INVALID_BODY);
     }
-    serde_json::from_slice(json).map_err(|_| INVALID_BODY)
+    serde_json::from_str(json).map_err(|_| INVALID_BODY)
 }
 
 #[cfg(test)]
@@ -46,7 +53,7 @@ mod tests {
 
     #[test]
     fn only_an_object_parses() {
-        assert!(parse_object::<IgnoredAny>(b" \n{}").is_ok());
+        assert!(parse_body::<IgnoredAny>(b" \n{}").is_ok());
         for body in [
             &b"[]"[..],
             b"[{}]",
@@ -55,9 +62,10 @@ mod tests {
             b"{} trailing",
             b"{",
             b"null",
+            b"{\"a\":\"\xff\"}",
         ] {
             assert_eq!(
-                parse_object::<IgnoredAny>(body).map(|_| ()),
+                parse_body::<IgnoredAny>(body).map(|_| ()),
                 Err(INVALID_BODY),
                 "{}",
                 String::from_utf8_lossy(body)

@@ -87,7 +87,7 @@ impl Provider for GitHub {
         let body = delivery.body();
         match event_type {
             EventType::Ping => {
-                body::parse_object::<IgnoredAny>(body)?;
+                body::parse_body::<IgnoredAny>(body)?;
                 Ok(Outcome::Ping)
             }
             EventType::Push => push::outcome(body),

@@ -6,7 +6,7 @@ use kargo_webhook_provider::{Outcome, ProviderError, PushedContent, RefreshBuild
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::body::{INVALID_BODY, parse_object};
+use crate::body::{INVALID_BODY, parse_body, parse_object};
 use crate::event_type::PackageField;
 use crate::oci::{is_digest, is_tag};
 use crate::text::{Text, non_empty};
@@ -86,7 +86,7 @@ struct Config<'a> {
 /// the tag (none for an untagged version) and digest, and whether it holds
 /// an image or a chart. Other actions and ecosystems are acknowledged.
 pub(crate) fn outcome(body: &[u8], field: PackageField) -> Result<Outcome, ProviderError> {
-    let event: PackageEvent<'_> = parse_object(body)?;
+    let event: PackageEvent<'_> = parse_body(body)?;
     match non_empty(&event.action) {
         Some("published" | "updated") => {}
         Some(_) => return Ok(Outcome::Ignored(NOT_PUBLISHED)),
@@ -96,14 +96,14 @@ pub(crate) fn outcome(body: &[u8], field: PackageField) -> Result<Outcome, Provi
         PackageField::Package => event.package,
         PackageField::RegistryPackage => event.registry_package,
     };
-    let package: Package<'_> = parse_object(package.ok_or(INVALID_BODY)?.get().as_bytes())?;
+    let package: Package<'_> = parse_object(package.ok_or(INVALID_BODY)?.get())?;
     if !non_empty(&package.package_type).is_some_and(is_container) {
         return Ok(Outcome::Ignored(NOT_CONTAINER));
     }
     let Some(version) = package.package_version.filter(|raw| raw.get() != "null") else {
         return Ok(Outcome::Ignored(NO_VERSION));
     };
-    let version: PackageVersion<'_> = parse_object(version.get().as_bytes())?;
+    let version: PackageVersion<'_> = parse_object(version.get())?;
     image_push(&version)
 }
 
