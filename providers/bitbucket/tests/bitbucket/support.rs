@@ -1,0 +1,138 @@
+//! Helpers shared by the test modules.
+
+use std::collections::BTreeMap;
+
+use kargo_webhook_bitbucket::{Bitbucket, SECRET_KEY};
+use kargo_webhook_provider::signature::hex_hmac_sha256;
+use kargo_webhook_provider::{
+    ChangedPaths, Credentials, HeaderSource, Outcome, Provider, ProviderError, ReceiverOptions,
+    Refusal, RequestHead, Unauthenticated, deliver as deliver_to,
+};
+
+/// The bytes of one file of `tests/fixtures/bitbucket/` at the repository
+/// root.
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/bitbucket/",
+            $name
+        ))
+    };
+}
+pub(crate) use fixture;
+
+/// The `secret` value of the receiver's Secret in these tests.
+pub const SECRET: &[u8] = b"bbwh-7Hq3Ws9Ze1Rx5Tc2Vb8N";
+
+pub const INVALID_BODY: Refusal =
+    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
+pub const MISSING_SIGNATURE: Refusal =
+    Refusal::Unauthenticated(Unauthenticated::MissingCredentials("missing signature"));
+pub const WRONG_SIGNATURE: Refusal =
+    Refusal::Unauthenticated(Unauthenticated::WrongCredentials("unauthorized"));
+
+/// `X-Hub-Signature` as Bitbucket computes it for `body` with `secret`.
+pub fn signature(secret: &[u8], body: &[u8]) -> String {
+    format!("sha256={}", hex_hmac_sha256(secret, body))
+}
+
+/// Credentials as the gateway prepares them from a Secret whose `secret`
+/// is `secret`.
+pub fn credentials(secret: &[u8]) -> Credentials {
+    let data = BTreeMap::from([(SECRET_KEY.to_owned(), secret.to_vec())]);
+    Credentials::from_secret_data(Bitbucket.secret_keys(), &data).expect("the Secret has the key")
+}
+
+/// A header list of any length, as the gateway's header map would be.
+struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
+
+impl HeaderSource for Headers<'_> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.0.header(name)
+    }
+}
+
+/// Hands one delivery with exactly these headers to the provider, through
+/// both steps as the gateway runs them.
+pub fn handle_with(
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+    credentials: &Credentials,
+) -> Result<Outcome, Refusal> {
+    let headers = Headers(headers);
+    deliver_to(
+        &Bitbucket,
+        RequestHead::new("POST", &headers),
+        credentials,
+        &ReceiverOptions::default(),
+        body,
+    )
+}
+
+/// The authentication step alone, on a head with exactly these headers:
+/// `Ok(checks_body)` or the refusal.
+pub fn authenticate_with(
+    headers: &[(&str, &[u8])],
+    credentials: &Credentials,
+) -> Result<bool, Unauthenticated> {
+    let headers = Headers(headers);
+    Bitbucket
+        .authenticate(RequestHead::new("POST", &headers), credentials)
+        .map(|authenticated| authenticated.checks_body())
+}
+
+/// A delivery as Bitbucket sends it: signed with the receiver's secret,
+/// JSON, and the event key (none if `None`).
+pub fn deliver(event: Option<&str>, body: &[u8]) -> Result<Outcome, Refusal> {
+    let signature = signature(SECRET, body);
+    let mut headers: Vec<(&str, &[u8])> = vec![
+        ("X-Hub-Signature", signature.as_bytes()),
+        ("Content-Type", b"application/json; charset=utf-8"),
+    ];
+    if let Some(event) = event {
+        headers.push(("X-Event-Key", event.as_bytes()));
+    }
+    handle_with(&headers, body, &credentials(SECRET))
+}
+
+/// One repository of a refresh as plain data: key and refs. Bitbucket never
+/// lists changed files, and Git pushes carry no tags or digests: checked
+/// here.
+pub type Pushed = (String, Vec<String>);
+
+/// The repositories of a refresh outcome; panics on anything else.
+pub fn refreshed(result: Result<Outcome, Refusal>) -> Vec<Pushed> {
+    match result {
+        Ok(Outcome::Refresh(pushes)) => pushes
+            .into_iter()
+            .map(|p| {
+                assert!(p.tags.is_empty() && p.digests.is_empty(), "{p:?}");
+                assert_eq!(p.changed_paths, ChangedPaths::Unknown, "{p:?}");
+                (p.repository.as_str().to_owned(), p.refs)
+            })
+            .collect(),
+        other => panic!("expected a refresh, got {other:?}"),
+    }
+}
+
+/// One expected repository of a refresh.
+pub fn repo(key: &str, refs: &[&str]) -> Pushed {
+    (
+        key.to_owned(),
+        refs.iter().map(|r| (*r).to_owned()).collect(),
+    )
+}
+
+/// The outcome of a merged or declined pull request.
+pub fn closed(url: &str) -> Result<Outcome, Refusal> {
+    Ok(Outcome::PullRequestClosed {
+        url: url.to_owned(),
+    })
+}
+
+/// The key of the Cloud fixtures' repository.
+pub const CLOUD_REPO: &str = "bitbucket.org/acme/app-config";
+/// The keys of the Server fixtures' repository: its SSH and HTTP clone URLs.
+pub const SERVER_SSH: &str = "bitbucket.example.com:7999/plat/app-config";
+pub const SERVER_HTTP: &str = "bitbucket.example.com/scm/plat/app-config";
