@@ -82,6 +82,11 @@ fn repository(
     let path = non_empty(&data.path)?;
     let segments: Vec<&str> = path.split('/').collect();
     let image_path = segments.get(..segments.len().checked_sub(2)?)?;
+    // Artifactory writes no empty directory; one would fold into its
+    // neighbour (`a//v1/...` into `a`) instead of naming an image.
+    if image_path.iter().any(|segment| segment.is_empty()) {
+        return None;
+    }
     let mut reference = format!("{host}/{repository}");
     for segment in image_path {
         reference.push('/');
