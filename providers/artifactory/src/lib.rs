@@ -105,7 +105,10 @@ impl Provider for Artifactory {
         match EventType::of(domain, event_type) {
             EventType::Pushed => {
                 let data = envelope.data.ok_or(INVALID_BODY)?.get().as_bytes();
-                let virtual_repo = options.get(VIRTUAL_REPO_NAME);
+                // Empty is "not set", as for Kargo.
+                let virtual_repo = options
+                    .get(VIRTUAL_REPO_NAME)
+                    .filter(|name| !name.is_empty());
                 match push::pushed(data, envelope.jpd_origin.as_deref(), virtual_repo) {
                     Pushed::Outcome(outcome) => Ok(outcome),
                     Pushed::Malformed => Err(INVALID_BODY),

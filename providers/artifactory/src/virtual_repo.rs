@@ -12,6 +12,10 @@
 //! `/ \ : | ? * " < >`, not `.` or `..`; its UI also refuses spaces and
 //! other special characters. What is accepted here is what both allow and an
 //! image path can hold: letters, digits, `-`, `_` and `.`.
+//!
+//! The empty string is accepted and means "not set", as it does for Kargo
+//! (the field is `omitempty`, and its receiver ignores an empty value), so
+//! that a ProjectConfig rendered with `virtualRepoName: ""` keeps working.
 
 use kargo_webhook_provider::OptionSpec;
 
@@ -31,7 +35,8 @@ pub(crate) const SPEC: OptionSpec = OptionSpec {
 /// Checks a value; the error says what is wrong, never the value.
 fn check(value: &str) -> Result<(), &'static str> {
     if value.is_empty() {
-        return Err("must not be empty");
+        // Not set, as for Kargo: see the module doc.
+        return Ok(());
     }
     if value.contains('/') {
         return Err("must be one repository key, without '/'");
@@ -74,7 +79,6 @@ mod tests {
     #[test]
     fn other_values_say_what_is_wrong() {
         for (value, problem) in [
-            ("", "must not be empty"),
             ("proj/virtual", "must be one repository key, without '/'"),
             ("/proj", "must be one repository key, without '/'"),
             ("proj virtual", "must not contain whitespace"),

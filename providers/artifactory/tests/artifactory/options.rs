@@ -32,13 +32,25 @@ fn repository_keys_are_accepted_and_handed_to_parse() {
     assert_eq!(unset.get(VIRTUAL_REPO_NAME), None);
 }
 
+/// Kargo's field is `omitempty` and its receiver ignores an empty value: a
+/// ProjectConfig rendered with `virtualRepoName: ""` is a receiver without
+/// the option, not a broken one.
+#[test]
+fn an_empty_value_means_not_set() {
+    checked("").expect("empty is not set");
+    let body = fixture!("docker-pushed.json");
+    assert_eq!(
+        pushes(deliver_to_receiver(Some(""), body)),
+        pushes(deliver(body))
+    );
+}
+
 /// Each value that cannot be a repository key is refused with a reason
 /// that names the field and the rule, never the value.
 #[test]
 fn values_that_are_no_repository_key_are_refused() {
     let long = "v".repeat(65);
     for (value, problem) in [
-        ("", "must not be empty"),
         ("proj/virtual", "must be one repository key, without '/'"),
         ("proj virtual", "must not contain whitespace"),
         ("proj-virtual\n", "must not contain whitespace"),
@@ -67,7 +79,7 @@ fn values_that_are_no_repository_key_are_refused() {
             printed.starts_with("field \"virtualRepoName\" "),
             "{printed}"
         );
-        if !value.is_empty() && value != ".." {
+        if value != ".." {
             assert!(!printed.contains(value), "{printed}");
         }
     }
