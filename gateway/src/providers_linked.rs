@@ -6,7 +6,15 @@
 //! receivers reported as "provider not served". Adding a provider is one
 //! dependency line in `gateway/Cargo.toml` and one line below.
 
+use kargo_webhook_artifactory as _;
+use kargo_webhook_azure as _;
+use kargo_webhook_bitbucket as _;
+use kargo_webhook_dockerhub as _;
+use kargo_webhook_gitea as _;
+use kargo_webhook_github as _;
+use kargo_webhook_gitlab as _;
 use kargo_webhook_harbor as _;
+use kargo_webhook_quay as _;
 
 use kargo_webhook_provider::{DuplicateProvider, Registry};
 

@@ -407,6 +407,24 @@ pub async fn deliver(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// POSTs a JSON `body` with `headers` to `url` and returns the status and
+/// the JSON body.
+pub async fn deliver_with(url: &str, headers: &[(String, String)], body: Vec<u8>) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("delivering: {e}"));
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 /// The Harbor guide's project in `namespace`: a Secret `harbor-webhook`
 /// holding `auth`, a ProjectConfig with the receiver `harbor`, and a
 /// Warehouse `nginx` subscribing to the repository of `push-simple.json`,
