@@ -31,6 +31,7 @@ use crate::receivers::publish::StatusPublisher;
 use crate::receivers::secret_watches::{self, SecretWatches};
 use crate::receivers::sources::{ConfigHandler, SharedSources, needed_secret_keys};
 use crate::receivers::{ReceiverTable, UrlLayout};
+use crate::refresh_events::{KubeEventWriter, RefreshEvents};
 use crate::refresher::{
     KubePatcher, PatchResult, RefreshObserver, RefreshSettings, Refresher, RetryPolicy,
     patch_result_label,
@@ -98,6 +99,12 @@ impl Gateway {
                 max_concurrent_patches: config.max_concurrent_patches,
             },
         );
+        let writer = KubeEventWriter::new(client.clone(), &config.identity);
+        let (events, events_task) = RefreshEvents::start(
+            Arc::new(writer),
+            config.refresh_event_window,
+            Arc::clone(&metrics),
+        );
         let (webhook_server, webhook_address) = webhook_server(
             &config,
             webhook::WebhookState {
@@ -109,6 +116,7 @@ impl Gateway {
                         shared.promotions.clone(),
                         Arc::new(KubePromotionPatcher::new(client.clone())),
                     ),
+                    events,
                 },
                 metrics: Arc::clone(&metrics),
                 body_limit: config.body_limit,
@@ -129,6 +137,7 @@ impl Gateway {
         )?;
 
         let mut background = spawn_watches(&config, &client, &registry, &shared);
+        background.push(events_task);
         background.push(tokio::spawn(
             TableBuilder {
                 sources: Arc::clone(&shared.sources),

@@ -9,16 +9,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::ObjectReference;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::events::{Event, EventType, Recorder};
 use tokio::sync::watch;
 
 use super::builder::SharedTable;
 use super::resolve::ReceiverProblem;
 use super::sources::SharedSources;
-use crate::kargo::{GROUP, Owner, Scope};
+use crate::kargo::{Owner, Scope};
+use crate::kube_events;
 
-/// The Events' reporting controller.
-pub const REPORTER: &str = "kargo-webhook-gateway";
+pub use crate::kube_events::REPORTER;
 /// Reason of the Event that says a receiver works again.
 pub const REASON_READY: &str = "ReceiverReady";
 /// The Events' action.
@@ -68,15 +68,11 @@ impl ProblemReporter {
         table: SharedTable,
         leader: watch::Receiver<bool>,
     ) -> Self {
-        let reporter = Reporter {
-            controller: REPORTER.to_owned(),
-            instance: Some(instance),
-        };
         Self {
             sources,
             table,
             leader,
-            recorder: Recorder::new(client, reporter),
+            recorder: Recorder::new(client, kube_events::reporter(instance)),
             sent: HashMap::new(),
         }
     }
@@ -129,17 +125,10 @@ impl ProblemReporter {
     fn reference(&self, owner: &Owner) -> Option<ObjectReference> {
         let uid = self.sources.lock().configs.get(owner)?.uid.clone();
         let (kind, namespace) = match owner.scope {
-            Scope::Project => ("ProjectConfig", Some(owner.namespace.clone())),
+            Scope::Project => ("ProjectConfig", Some(owner.namespace.as_str())),
             Scope::Cluster => ("ClusterConfig", None),
         };
-        Some(ObjectReference {
-            api_version: Some(format!("{GROUP}/v1alpha1")),
-            kind: Some(kind.to_owned()),
-            name: Some(owner.name.clone()),
-            namespace,
-            uid,
-            ..ObjectReference::default()
-        })
+        Some(kube_events::regarding(kind, namespace, &owner.name, uid))
     }
 }
 

@@ -33,6 +33,7 @@ use kargo_webhook_gateway::receivers::resolve::{
 };
 use kargo_webhook_gateway::receivers::table::OwnerReceivers;
 use kargo_webhook_gateway::receivers::{ReceiverTable, UrlLayout};
+use kargo_webhook_gateway::refresh_events::RefreshEvents;
 use kargo_webhook_gateway::refresher::{
     NoObserver, PatchError, PatchResult, Patcher, RefreshSettings, Refresher,
 };
@@ -352,6 +353,7 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
                 Arc::clone(&promotions),
                 Arc::clone(&patcher) as Arc<dyn PromotionPatcher>,
             ),
+            events: RefreshEvents::disabled(),
         },
         metrics: Arc::clone(&metrics),
         body_limit: options.body_limit,
