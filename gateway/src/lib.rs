@@ -2,8 +2,10 @@
 //! refresher and the operational surface.
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod dispatch;
+pub mod explain;
 pub mod http;
 pub mod index;
 pub mod kargo;

@@ -29,7 +29,9 @@ const LAYERS: &[(&str, u8)] = &[
     ("refresh_events", 4),
     ("dispatch", 5),
     ("http", 6),
+    ("explain", 6),
     ("app", 7),
+    ("cli", 8),
 ];
 
 /// Files that are not part of the stack: the crate root, the binary and the
