@@ -14,7 +14,7 @@ use crate::index::{SharedIndex, WarehouseIndex};
 use crate::kargo::{PromotionId, WarehouseId, WarehouseScope};
 use crate::promotions::{Promotions, PromotionsRefreshed};
 use crate::receivers::Receiver;
-use crate::refresh_events::{Cause, RefreshEvents};
+use crate::refresh_events::{Cause, RefreshEvents, SubjectAt};
 use crate::refresher::{PatchError, Refresher};
 use crate::selection::{self, Decision, SelectionRule};
 
@@ -103,40 +103,62 @@ pub fn judge_candidates<'a>(
     }
 }
 
-/// The Warehouses the pushes concern, each with the push that selected it,
-/// or why there are none. With the log at `debug`, one line per candidate
+/// Which push selected a Warehouse (its position in the delivery), and
+/// with which of its tags or refs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selected {
+    /// The push's position.
+    pub push: usize,
+    /// The tag or ref that decided, if one did.
+    pub subject: Option<SubjectAt>,
+}
+
+/// The Warehouses the pushes concern, each with what selected it, or why
+/// there are none. With the log at `debug`, one line per candidate
 /// subscription says what its rule decided and why.
 pub fn select(
     index: &WarehouseIndex,
     receiver: &Receiver,
     pushes: &[PushedRepository],
-) -> Result<BTreeMap<WarehouseId, Cause>, &'static str> {
+) -> Result<BTreeMap<WarehouseId, Selected>, &'static str> {
     // A delivery of nothing but digests needs no index to be answered.
     if let Some(reason) = ignored_push(pushes) {
         return Err(reason);
     }
     let explain = tracing::enabled!(tracing::Level::DEBUG);
     let mut selected = BTreeMap::new();
-    judge_candidates(index, &receiver.scope, pushes, |judged| {
-        if explain {
-            tracing::debug!(
-                receiver = receiver.log_name(),
-                warehouse = %judged.warehouse,
-                repository = %judged.push.repository,
-                refresh = judged.decision.refresh,
-                reason = %judged.decision,
-                "selection"
-            );
-        }
-        if judged.decision.refresh && !selected.contains_key(judged.warehouse) {
-            let cause = Cause {
-                repository: judged.push.repository.clone(),
-                subject: judged.decision.subject().map(|s| s.to_string()),
-            };
-            selected.insert(judged.warehouse.clone(), cause);
-        }
-    });
+    for (position, push) in pushes.iter().enumerate() {
+        let one = std::slice::from_ref(push);
+        judge_candidates(index, &receiver.scope, one, |judged| {
+            if explain {
+                log_judged(receiver, &judged);
+            }
+            if judged.decision.refresh && !selected.contains_key(judged.warehouse) {
+                let subject = judged
+                    .decision
+                    .subject()
+                    .and_then(|s| SubjectAt::of(push, s));
+                let why = Selected {
+                    push: position,
+                    subject,
+                };
+                selected.insert(judged.warehouse.clone(), why);
+            }
+        });
+    }
     Ok(selected)
+}
+
+/// The debug line of one candidate subscription.
+fn log_judged(receiver: &Receiver, judged: &Judged<'_>) {
+    tracing::debug!(
+        receiver = receiver.log_name(),
+        warehouse = %judged.warehouse,
+        repository = %judged.push.repository,
+        refresh = judged.decision.refresh,
+        reason = %judged.decision,
+        "selection"
+    );
 }
 
 /// The Warehouses the pushes concern, or why there are none (see
@@ -205,20 +227,27 @@ pub async fn act(
             named,
         };
     }
-    let patches = targets.into_iter().map(|(warehouse, cause)| {
+    let patches = targets.into_iter().map(|(warehouse, selected)| {
         let pending = refresher.refresh(warehouse.clone());
-        async move { (warehouse, cause, pending.await) }
+        async move { (warehouse, selected, pending.await) }
     });
     let Ok(results) = tokio::time::timeout_at(deadline, join_all(patches)).await else {
         return Dispatched::Unavailable(Unconfirmed::Deadline);
     };
     let receiver_name: Arc<str> = Arc::from(receiver.log_name());
+    let pushes: Vec<Arc<PushedRepository>> = pushes.into_iter().map(Arc::new).collect();
     let mut warehouses = Vec::new();
     let mut gone = Vec::new();
-    for (warehouse, cause, result) in results {
+    for (warehouse, selected, result) in results {
         match result {
             Ok(()) => {
-                events.refreshed(warehouse.clone(), &receiver_name, cause);
+                if let Some(push) = pushes.get(selected.push) {
+                    let cause = Cause {
+                        push: Arc::clone(push),
+                        subject: selected.subject,
+                    };
+                    events.refreshed(warehouse.clone(), &receiver_name, cause);
+                }
                 warehouses.push(warehouse);
             }
             Err(PatchError::NotFound) => gone.push(warehouse),
@@ -376,6 +405,55 @@ mod tests {
                 gone: vec![],
                 named: true,
             }
+        );
+    }
+
+    /// Each selected Warehouse keeps the push and the tag that selected it,
+    /// for its Event; rejected ones are left out.
+    #[test]
+    fn selection_keeps_which_push_and_tag_decided() {
+        let receiver = receiver();
+        let mut index = WarehouseIndex::default();
+        for (name, repository, constraint) in [
+            ("api", "registry.example.org/api", "^2.0.0"),
+            ("web", "registry.example.org/web", "^1.0.0"),
+            ("web-next", "registry.example.org/web", "^3.0.0"),
+        ] {
+            let subscription =
+                serde_json::json!({"image": {"repoURL": repository, "constraint": constraint}});
+            index.apply(
+                WarehouseId::new("team-a", name),
+                Subscriptions::from_spec(&[subscription]),
+            );
+        }
+        let push = |repository: &str, tags: &[&str]| {
+            let mut push = PushedRepository::new(RepoKey::image(repository).expect("valid"));
+            tags.iter().for_each(|tag| push.add_tag(tag));
+            push
+        };
+        let pushes = [
+            push("registry.example.org/api", &["1.0.0", "2.1.0"]),
+            push("registry.example.org/web", &["1.4.0"]),
+        ];
+        let selected = select(&index, &receiver, &pushes).expect("not ignored");
+        assert_eq!(
+            selected.into_iter().collect::<Vec<_>>(),
+            [
+                (
+                    WarehouseId::new("team-a", "api"),
+                    Selected {
+                        push: 0,
+                        subject: Some(SubjectAt::Tag(1))
+                    }
+                ),
+                (
+                    WarehouseId::new("team-a", "web"),
+                    Selected {
+                        push: 1,
+                        subject: Some(SubjectAt::Tag(0))
+                    }
+                ),
+            ]
         );
     }
 }

@@ -27,13 +27,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
-use kargo_webhook_provider::RepoKey;
+use kargo_webhook_provider::PushedRepository;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::kargo::WarehouseId;
 use crate::metrics::{Metrics, PatchLabels};
+use crate::selection::Subject;
 
 /// Notices waiting for the background task at most; beyond, they are
 /// dropped and counted.
@@ -43,15 +44,45 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest note the Events API takes, in bytes.
 const MAX_NOTE: usize = 1024;
 
-/// What selected a refreshed Warehouse: the pushed repository, and the tag
-/// or ref its rule decided on (`tag 1.27.1`, `ref refs/heads/main`) when
-/// one did.
+/// What selected a refreshed Warehouse: the push, shared with the other
+/// Warehouses it selected, and the tag or ref its rule decided on. Nothing
+/// is copied or formatted for it on the delivery's path; the note is
+/// written only when an Event is created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cause {
-    /// The pushed repository.
-    pub repository: RepoKey,
-    /// The tag or ref, in words.
-    pub subject: Option<String>,
+    /// The push.
+    pub push: Arc<PushedRepository>,
+    /// Which of its tags or refs decided, if one did.
+    pub subject: Option<SubjectAt>,
+}
+
+/// A tag or ref of a push, by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectAt {
+    /// `tags[i]`.
+    Tag(usize),
+    /// `refs[i]`.
+    Ref(usize),
+}
+
+impl SubjectAt {
+    /// Where `subject` stands in `push`.
+    pub fn of(push: &PushedRepository, subject: Subject<'_>) -> Option<Self> {
+        match subject {
+            Subject::Tag(tag) => push.tags.iter().position(|t| t == tag).map(Self::Tag),
+            Subject::Ref(git_ref) => push.refs.iter().position(|r| r == git_ref).map(Self::Ref),
+        }
+    }
+}
+
+impl Cause {
+    /// The tag or ref that decided, if one did.
+    pub fn subject(&self) -> Option<Subject<'_>> {
+        match self.subject? {
+            SubjectAt::Tag(at) => self.push.tags.get(at).map(|tag| Subject::Tag(tag)),
+            SubjectAt::Ref(at) => self.push.refs.get(at).map(|r| Subject::Ref(r)),
+        }
+    }
 }
 
 /// One refresh to tell of.
@@ -124,11 +155,8 @@ fn count(metrics: Option<&Metrics>, result: &'static str) {
 
 /// The note of the Event that opens a window.
 fn note(notice: &Notice) -> String {
-    let Cause {
-        repository,
-        subject,
-    } = &notice.cause;
-    let mut note = match subject {
+    let repository = &notice.cause.push.repository;
+    let mut note = match notice.cause.subject() {
         Some(subject) => format!("Refreshed for a push of {repository} {subject}"),
         None => format!("Refreshed for a push of {repository}"),
     };

@@ -1,5 +1,7 @@
 use std::sync::Mutex;
 
+use kargo_webhook_provider::RepoKey;
+
 use super::*;
 
 /// What a writer was asked to do.
@@ -57,9 +59,13 @@ fn started() -> (Arc<Recording>, Arc<Metrics>, RefreshEvents, JoinHandle<()>) {
 }
 
 fn cause(tag: &str) -> Cause {
+    let mut push =
+        PushedRepository::new(RepoKey::image("harbor.example.com/library/nginx").expect("valid"));
+    push.add_tag("latest");
+    push.add_tag(tag);
     Cause {
-        repository: RepoKey::image("harbor.example.com/library/nginx").expect("valid"),
-        subject: Some(format!("tag {tag}")),
+        push: Arc::new(push),
+        subject: Some(SubjectAt::Tag(1)),
     }
 }
 
@@ -145,12 +151,17 @@ async fn a_full_queue_drops_and_counts_instead_of_waiting() {
 
 #[test]
 fn notes_name_receiver_repository_and_tag_within_the_api_limit() {
+    let mut push =
+        PushedRepository::new(RepoKey::git("https://github.com/example/app").expect("valid"));
+    push.add_ref("refs/heads/main");
+    let subject = SubjectAt::of(&push, Subject::Ref("refs/heads/main"));
+    assert_eq!(subject, Some(SubjectAt::Ref(0)));
     let notice = Notice {
         warehouse: WarehouseId::new("a", "w"),
         receiver: receiver(),
         cause: Cause {
-            repository: RepoKey::git("https://github.com/example/app").expect("valid"),
-            subject: Some("ref refs/heads/main".into()),
+            push: Arc::new(push.clone()),
+            subject,
         },
     };
     assert_eq!(
@@ -158,12 +169,24 @@ fn notes_name_receiver_repository_and_tag_within_the_api_limit() {
         "Refreshed for a push of github.com/example/app ref refs/heads/main, received by \
          webhook receiver kargo-demo/kargo-demo#harbor"
     );
-    let long = Notice {
+    let unnamed = Notice {
         cause: Cause {
-            subject: Some(format!("tag {}", "é".repeat(800))),
-            ..notice.cause.clone()
+            push: Arc::new(push),
+            subject: None,
         },
         ..notice
     };
+    assert_eq!(
+        note(&unnamed),
+        "Refreshed for a push of github.com/example/app, received by webhook receiver \
+         kargo-demo/kargo-demo#harbor"
+    );
+    let long = Notice {
+        cause: cause(&"é".repeat(800)),
+        ..unnamed
+    };
     assert!(note(&long).len() <= MAX_NOTE);
+    assert!(
+        note(&long).starts_with("Refreshed for a push of harbor.example.com/library/nginx tag é")
+    );
 }
