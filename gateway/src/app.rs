@@ -31,6 +31,7 @@ use crate::receivers::publish::StatusPublisher;
 use crate::receivers::secret_watches::{self, SecretWatches};
 use crate::receivers::sources::{ConfigIndex, SharedSources, needed_secret_keys};
 use crate::receivers::{ReceiverTable, UrlLayout};
+use crate::refresh_events::{KubeEventWriter, RefreshEvents};
 use crate::refresher::{
     KubePatcher, PatchResult, RefreshObserver, RefreshSettings, Refresher, RetryPolicy,
     patch_result_label,
@@ -71,8 +72,13 @@ impl Gateway {
         // it knows what to wait for.
         let synced = SyncHandles::register(&shared.readiness);
 
+        let (events, events_task) = RefreshEvents::start(
+            Arc::new(KubeEventWriter::new(client.clone(), &config.identity)),
+            config.refresh_event_window,
+            Arc::clone(&shared.metrics),
+        );
         let (webhook_server, webhook_address) =
-            webhook_server(&config, webhook_state(&config, &client, &shared))?;
+            webhook_server(&config, webhook_state(&config, &client, &shared, events))?;
         let (listener, admin_address) = bind(config.admin_address)?;
         let admin_server = admin::admin_server(
             listener,
@@ -83,6 +89,7 @@ impl Gateway {
         )?;
 
         let mut background = spawn_watches(&config, &client, &registry, &shared, synced);
+        background.push(events_task);
         background.push(spawn_table_builder(
             &config,
             registry,
@@ -189,7 +196,12 @@ impl Shared {
 
 /// What the webhook handlers read: the receiver table, and the indexes with
 /// what refreshes their objects through `client`.
-fn webhook_state(config: &Config, client: &kube::Client, shared: &Shared) -> webhook::WebhookState {
+fn webhook_state(
+    config: &Config,
+    client: &kube::Client,
+    shared: &Shared,
+    events: RefreshEvents,
+) -> webhook::WebhookState {
     let refresher = Refresher::new(
         Arc::new(KubePatcher::new(client.clone())),
         Arc::clone(&shared.metrics) as Arc<dyn RefreshObserver>,
@@ -208,6 +220,7 @@ fn webhook_state(config: &Config, client: &kube::Client, shared: &Shared) -> web
                 shared.promotions.clone(),
                 Arc::new(KubePromotionPatcher::new(client.clone())),
             ),
+            events,
         },
         metrics: Arc::clone(&shared.metrics),
         body_limit: config.body_limit,

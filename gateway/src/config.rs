@@ -220,6 +220,12 @@ pub struct Config {
     )]
     pub max_concurrent_patches: usize,
 
+    /// Per Warehouse, the first refresh in this time gets a Kubernetes
+    /// Event (reason WebhookRefresh); later ones are counted into its series,
+    /// updated once when the window ends. At least 1s.
+    #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_REFRESH_EVENT_WINDOW", default_value = "60s", value_parser = parse_duration)]
+    pub refresh_event_window: Duration,
+
     /// Coalesce refreshes of one Warehouse (always on in production; the
     /// benchmarks turn it off to measure what it saves).
     #[arg(long, env = "KARGO_WEBHOOK_GATEWAY_COALESCE", default_value_t = true, action = clap::ArgAction::Set, hide = true)]
@@ -239,6 +245,12 @@ impl Config {
                 "--body-memory-budget ({}) is smaller than --body-limit ({}): a body at the \
                  limit could never be read",
                 self.body_memory_budget, self.body_limit
+            ));
+        }
+        if self.refresh_event_window < Duration::from_secs(1) {
+            return Err(format!(
+                "--refresh-event-window ({:?}) is below 1s: Events would no longer be aggregated",
+                self.refresh_event_window
             ));
         }
         Ok(())
@@ -388,6 +400,10 @@ mod tests {
         assert_eq!(config.admin_address.port(), 8081);
         assert!(config.coalesce);
         assert!(!config.publish_status, "Kargo's controller owns status");
+        assert_eq!(config.refresh_event_window, Duration::from_secs(60));
+        let unaggregated =
+            Config::try_parse_from(["x", "--refresh-event-window", "0s"]).expect("the flag parses");
+        assert!(unaggregated.check().is_err());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! for the patches within the answer deadline. How that is told to the
 //! sender is the HTTP layer's (`http::answer`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use futures::future::join_all;
 use kargo_webhook_provider::{Outcome, PushedRepository};
@@ -13,8 +14,9 @@ use crate::index::{SharedIndex, WarehouseIndex};
 use crate::kargo::{PromotionId, WarehouseId, WarehouseScope};
 use crate::promotions::{Promotions, PromotionsRefreshed};
 use crate::receivers::Receiver;
+use crate::refresh_events::{Cause, RefreshEvents, SubjectAt};
 use crate::refresher::{PatchError, Refresher};
-use crate::selection;
+use crate::selection::{self, Decision, SelectionRule};
 
 /// What became of a delivery whose provider asked for refreshes or ignored
 /// it. The HTTP layer turns it into an answer.
@@ -61,21 +63,112 @@ pub enum Unconfirmed {
 /// Says why a push refreshes nothing even though it is well-formed.
 const NO_TAG: &str = "the push names no tag (digest only), so no tag-based subscription can discover anything new from it; the tagged push that follows refreshes";
 
-/// The Warehouses the pushes concern, or why there are none: each
-/// subscription's rule judges each push (see `selection`).
+/// Why a delivery's pushes concern no Warehouse at all, whatever the index
+/// holds: they name digests and nothing else.
+pub fn ignored_push(pushes: &[PushedRepository]) -> Option<&'static str> {
+    (!pushes.is_empty() && pushes.iter().all(selection::is_digest_only)).then_some(NO_TAG)
+}
+
+/// One candidate subscription and its rule's decision on one push.
+#[derive(Debug)]
+pub struct Judged<'a> {
+    /// The subscriber.
+    pub warehouse: &'a WarehouseId,
+    /// The push to a repository it subscribes to.
+    pub push: &'a PushedRepository,
+    /// The subscription's rule.
+    pub rule: &'a SelectionRule,
+    /// What the rule decided, and why.
+    pub decision: Decision<'a>,
+}
+
+/// Hands `visit` every subscription in `scope` to each pushed repository,
+/// with its rule's decision on the push. The server acts on these decisions
+/// and the dry run (`explain`) prints them: one judgement for both.
+pub fn judge_candidates<'a>(
+    index: &'a WarehouseIndex,
+    scope: &'a WarehouseScope,
+    pushes: &'a [PushedRepository],
+    mut visit: impl FnMut(Judged<'a>),
+) {
+    for push in pushes {
+        for (warehouse, rule) in index.candidates(&push.repository, scope) {
+            visit(Judged {
+                warehouse,
+                push,
+                rule,
+                decision: rule.judge(push),
+            });
+        }
+    }
+}
+
+/// Which push selected a Warehouse (its position in the delivery), and
+/// with which of its tags or refs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selected {
+    /// The push's position.
+    pub push: usize,
+    /// The tag or ref that decided, if one did.
+    pub subject: Option<SubjectAt>,
+}
+
+/// The Warehouses the pushes concern, each with what selected it, or why
+/// there are none. With the log at `debug`, one line per candidate
+/// subscription says what its rule decided and why.
+pub fn select(
+    index: &WarehouseIndex,
+    receiver: &Receiver,
+    pushes: &[PushedRepository],
+) -> Result<BTreeMap<WarehouseId, Selected>, &'static str> {
+    // A delivery of nothing but digests needs no index to be answered.
+    if let Some(reason) = ignored_push(pushes) {
+        return Err(reason);
+    }
+    let explain = tracing::enabled!(tracing::Level::DEBUG);
+    let mut selected = BTreeMap::new();
+    for (position, push) in pushes.iter().enumerate() {
+        let one = std::slice::from_ref(push);
+        judge_candidates(index, &receiver.scope, one, |judged| {
+            if explain {
+                log_judged(receiver, &judged);
+            }
+            if judged.decision.refresh && !selected.contains_key(judged.warehouse) {
+                let subject = judged
+                    .decision
+                    .subject()
+                    .and_then(|s| SubjectAt::of(push, s));
+                let why = Selected {
+                    push: position,
+                    subject,
+                };
+                selected.insert(judged.warehouse.clone(), why);
+            }
+        });
+    }
+    Ok(selected)
+}
+
+/// The debug line of one candidate subscription.
+fn log_judged(receiver: &Receiver, judged: &Judged<'_>) {
+    tracing::debug!(
+        receiver = receiver.log_name(),
+        warehouse = %judged.warehouse,
+        repository = %judged.push.repository,
+        refresh = judged.decision.refresh,
+        reason = %judged.decision,
+        "selection"
+    );
+}
+
+/// The Warehouses the pushes concern, or why there are none (see
+/// [`select`]).
 pub fn select_targets(
     index: &WarehouseIndex,
     receiver: &Receiver,
     pushes: &[PushedRepository],
 ) -> Result<BTreeSet<WarehouseId>, &'static str> {
-    // A delivery of nothing but digests needs no index to be answered.
-    if !pushes.is_empty() && pushes.iter().all(selection::is_digest_only) {
-        return Err(NO_TAG);
-    }
-    Ok(pushes
-        .iter()
-        .flat_map(|push| index.matching(push, &receiver.scope))
-        .collect())
+    select(index, receiver, pushes).map(|selected| selected.into_keys().collect())
 }
 
 /// What the delivery flow acts with: the indexes it reads and what
@@ -88,6 +181,8 @@ pub struct Targets {
     pub refresher: Refresher,
     /// Promotions by awaited pull request, and their refresh.
     pub promotions: Promotions,
+    /// Tells of refreshes through Events on the Warehouses.
+    pub events: RefreshEvents,
 }
 
 /// Acts on a provider's verdict and waits for the refreshes until `deadline`.
@@ -105,10 +200,10 @@ pub async fn act(
         }
         Outcome::Refresh(pushes) => pushes,
     };
-    let (index, refresher) = (&targets.index, &targets.refresher);
+    let (index, refresher, events) = (&targets.index, &targets.refresher, &targets.events);
     let (targets, stale) = {
         let index = index.read().unwrap_or_else(|p| p.into_inner());
-        match select_targets(&index, receiver, &pushes) {
+        match select(&index, receiver, &pushes) {
             Ok(targets) => (targets, index.is_stale()),
             Err(reason) => return Dispatched::Ignored(reason),
         }
@@ -117,7 +212,7 @@ pub async fn act(
         // The index may miss Warehouses, and a 200 would be a silent loss
         // for them (Harbor does not send the event again): refresh those it
         // knows (the patches go on without us) and have the sender retry.
-        for warehouse in targets {
+        for warehouse in targets.into_keys() {
             drop(refresher.refresh(warehouse));
         }
         return Dispatched::Unavailable(Unconfirmed::Relisting);
@@ -132,18 +227,29 @@ pub async fn act(
             named,
         };
     }
-    let patches = targets.into_iter().map(|warehouse| {
+    let patches = targets.into_iter().map(|(warehouse, selected)| {
         let pending = refresher.refresh(warehouse.clone());
-        async move { (warehouse, pending.await) }
+        async move { (warehouse, selected, pending.await) }
     });
     let Ok(results) = tokio::time::timeout_at(deadline, join_all(patches)).await else {
         return Dispatched::Unavailable(Unconfirmed::Deadline);
     };
+    let receiver_name: Arc<str> = Arc::from(receiver.log_name());
+    let pushes: Vec<Arc<PushedRepository>> = pushes.into_iter().map(Arc::new).collect();
     let mut warehouses = Vec::new();
     let mut gone = Vec::new();
-    for (warehouse, result) in results {
+    for (warehouse, selected, result) in results {
         match result {
-            Ok(()) => warehouses.push(warehouse),
+            Ok(()) => {
+                if let Some(push) = pushes.get(selected.push) {
+                    let cause = Cause {
+                        push: Arc::clone(push),
+                        subject: selected.subject,
+                    };
+                    events.refreshed(warehouse.clone(), &receiver_name, cause);
+                }
+                warehouses.push(warehouse);
+            }
             Err(PatchError::NotFound) => gone.push(warehouse),
             Err(PatchError::Api(_) | PatchError::Stopped) => {
                 return Dispatched::Unavailable(Unconfirmed::KubernetesApi);
@@ -256,6 +362,7 @@ mod tests {
             index: index.clone(),
             refresher,
             promotions: Promotions::new(SharedPromotionIndex::default(), Arc::new(NoPromotion)),
+            events: RefreshEvents::disabled(),
         };
         let push = || {
             let mut push = PushedRepository::new(RepoKey::image(repository).expect("valid"));
@@ -298,6 +405,55 @@ mod tests {
                 gone: vec![],
                 named: true,
             }
+        );
+    }
+
+    /// Each selected Warehouse keeps the push and the tag that selected it,
+    /// for its Event; rejected ones are left out.
+    #[test]
+    fn selection_keeps_which_push_and_tag_decided() {
+        let receiver = receiver();
+        let mut index = WarehouseIndex::default();
+        for (name, repository, constraint) in [
+            ("api", "registry.example.org/api", "^2.0.0"),
+            ("web", "registry.example.org/web", "^1.0.0"),
+            ("web-next", "registry.example.org/web", "^3.0.0"),
+        ] {
+            let subscription =
+                serde_json::json!({"image": {"repoURL": repository, "constraint": constraint}});
+            index.apply(
+                WarehouseId::new("team-a", name),
+                Subscriptions::from_spec(&[subscription]),
+            );
+        }
+        let push = |repository: &str, tags: &[&str]| {
+            let mut push = PushedRepository::new(RepoKey::image(repository).expect("valid"));
+            tags.iter().for_each(|tag| push.add_tag(tag));
+            push
+        };
+        let pushes = [
+            push("registry.example.org/api", &["1.0.0", "2.1.0"]),
+            push("registry.example.org/web", &["1.4.0"]),
+        ];
+        let selected = select(&index, &receiver, &pushes).expect("not ignored");
+        assert_eq!(
+            selected.into_iter().collect::<Vec<_>>(),
+            [
+                (
+                    WarehouseId::new("team-a", "api"),
+                    Selected {
+                        push: 0,
+                        subject: Some(SubjectAt::Tag(1))
+                    }
+                ),
+                (
+                    WarehouseId::new("team-a", "web"),
+                    Selected {
+                        push: 1,
+                        subject: Some(SubjectAt::Tag(0))
+                    }
+                ),
+            ]
         );
     }
 }

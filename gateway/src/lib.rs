@@ -17,11 +17,14 @@
 
 mod app;
 mod backoff;
+pub mod cli;
 pub mod config;
 mod dispatch;
+pub mod explain;
 mod http;
 mod index;
 pub mod kargo;
+mod kube_events;
 mod lease;
 pub mod logging;
 mod metrics;
@@ -31,6 +34,7 @@ mod ratelimit;
 pub mod rbac;
 mod readiness;
 mod receivers;
+mod refresh_events;
 mod refresher;
 // `selection/mod.rs` re-exports an error type for callers outside the
 // crate, of which there are none now that the module is private.
@@ -39,6 +43,8 @@ mod selection;
 mod watch;
 
 pub use app::{Gateway, IndexedWarehouses};
+/// The reason of the Event each refresh leaves on its Warehouse.
+pub use refresh_events::REASON as REFRESH_EVENT_REASON;
 
 /// The parts of the gateway that the fuzz targets, the benchmarks and this
 /// crate's HTTP tests drive directly, without a Kubernetes API server: the
@@ -60,6 +66,7 @@ pub mod internals {
     pub use crate::receivers::table::OwnerReceivers;
     pub use crate::receivers::url::PathInputs;
     pub use crate::receivers::{Receiver, ReceiverTable, UrlLayout};
+    pub use crate::refresh_events::RefreshEvents;
     pub use crate::refresher::token::sent_at;
     pub use crate::refresher::{
         NoObserver, PatchError, PatchResult, Patcher, RefreshSettings, Refresher,

@@ -1,13 +1,23 @@
-//! The `kargo-webhook-gateway` binary.
+//! The `kargo-webhook-gateway` binary: serves, or runs one of its tools
+//! (`explain`, `providers`).
 
 use clap::Parser;
 use kargo_webhook_gateway::Gateway;
+use kargo_webhook_gateway::cli::{Cli, Command, providers};
 use kargo_webhook_gateway::config::Config;
-use kargo_webhook_gateway::logging;
+use kargo_webhook_gateway::{explain, logging};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Explain(args)) => explain::run(args).await,
+        Some(Command::Providers(args)) => providers::run(&args),
+        None => serve(cli.serve).await,
+    }
+}
+
+async fn serve(config: Config) -> std::process::ExitCode {
     if let Err(error) = logging::init(config.log_format, &config.log_level) {
         eprintln!("kargo-webhook-gateway: {error}");
         return std::process::ExitCode::from(2);

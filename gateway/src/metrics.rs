@@ -90,6 +90,9 @@ pub struct Metrics {
     /// notAfter of the certificate being served, in Unix seconds (absent
     /// without TLS).
     pub tls_not_after: Family<NoLabels, Gauge>,
+    /// Refresh Events on Warehouses by result: `created`, `updated` (a
+    /// series count), `dropped` (queue full), `failed`.
+    pub refresh_events: Family<PatchLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -117,6 +120,7 @@ impl Metrics {
         let leader = Gauge::default();
         let tls_reloads = Family::<ReloadLabels, Counter>::default();
         let tls_not_after = Family::<NoLabels, Gauge>::default();
+        let refresh_events = Family::<PatchLabels, Counter>::default();
         registry.register(
             "deliveries",
             "Webhook deliveries by provider and outcome",
@@ -178,6 +182,11 @@ impl Metrics {
             "Expiry (notAfter) of the webhook TLS certificate being served, in Unix seconds",
             tls_not_after.clone(),
         );
+        registry.register(
+            "refresh_events",
+            "Kubernetes Events about Warehouse refreshes by result",
+            refresh_events.clone(),
+        );
         Self {
             registry,
             deliveries,
@@ -193,6 +202,7 @@ impl Metrics {
             leader,
             tls_reloads,
             tls_not_after,
+            refresh_events,
         }
     }
 

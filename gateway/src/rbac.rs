@@ -75,7 +75,7 @@ pub const REQUIRED: &[Rule] = &[
         verbs: &["list", "patch", "watch"],
         resource_name_from_lease: false,
         only_when_publishing_status: false,
-        needed_by: "index::sync (Warehouse watch) and refresher::kube_patcher (refresh annotation)",
+        needed_by: "index::sync (Warehouse watch), refresher::kube_patcher (refresh annotation) and refresh_events (the uid of a refreshed Warehouse)",
     },
     Rule {
         granted_in: GrantedIn::Cluster,
@@ -93,7 +93,7 @@ pub const REQUIRED: &[Rule] = &[
         verbs: &["create", "patch"],
         resource_name_from_lease: false,
         only_when_publishing_status: false,
-        needed_by: "receivers::events (Events on ProjectConfigs and ClusterConfigs)",
+        needed_by: "receivers::events (Events on ProjectConfigs and ClusterConfigs) and refresh_events (Events on refreshed Warehouses)",
     },
     Rule {
         granted_in: GrantedIn::Cluster,

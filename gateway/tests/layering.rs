@@ -21,14 +21,18 @@ const LAYERS: &[(&str, u8)] = &[
     ("providers_linked", 0),
     ("watch", 1),
     ("config", 1),
+    ("kube_events", 1),
     ("logging", 2),
     ("index", 3),
     ("refresher", 3),
     ("receivers", 4),
     ("promotions", 4),
+    ("refresh_events", 4),
     ("dispatch", 5),
     ("http", 6),
+    ("explain", 6),
     ("app", 7),
+    ("cli", 8),
 ];
 
 /// Files that are not part of the stack: the crate root, the binary and the

@@ -211,6 +211,8 @@ async fn nothing_secret_reaches_the_logs_in_any_format_at_any_level() {
         "not_found",
         "receiver ready",
         "watch listed",
+        // One line per candidate subscription, with its rule's reason.
+        "SemVer; 1.27.1 is a semantic version (no constraint)",
     ] {
         assert!(
             text.contains(expected),

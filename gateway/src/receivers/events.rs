@@ -9,16 +9,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::ObjectReference;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::events::{Event, EventType, Recorder};
 use tokio::sync::watch;
 
 use super::builder::SharedTable;
 use super::resolve::ReceiverProblem;
 use super::sources::SharedSources;
-use crate::kargo::{GROUP, Owner};
+use crate::kargo::Owner;
+use crate::kube_events;
 
-/// The Events' reporting controller.
-pub const REPORTER: &str = "kargo-webhook-gateway";
 /// Reason of the Event that says a receiver works again.
 pub const REASON_READY: &str = "ReceiverReady";
 /// The Events' action.
@@ -68,15 +67,11 @@ impl ProblemReporter {
         table: SharedTable,
         leader: watch::Receiver<bool>,
     ) -> Self {
-        let reporter = Reporter {
-            controller: REPORTER.to_owned(),
-            instance: Some(instance),
-        };
         Self {
             sources,
             table,
             leader,
-            recorder: Recorder::new(client, reporter),
+            recorder: Recorder::new(client, kube_events::reporter(instance)),
             sent: HashMap::new(),
         }
     }
@@ -128,14 +123,12 @@ impl ProblemReporter {
     /// The object an Event is about, or `None` when it is gone.
     fn reference(&self, owner: &Owner) -> Option<ObjectReference> {
         let uid = self.sources.lock().configs.get(owner)?.uid.clone();
-        Some(ObjectReference {
-            api_version: Some(format!("{GROUP}/v1alpha1")),
-            kind: Some(owner.kind().to_owned()),
-            name: Some(owner.name().to_owned()),
-            namespace: owner.namespace().map(str::to_owned),
+        Some(kube_events::regarding(
+            owner.kind(),
+            owner.namespace(),
+            owner.name(),
             uid,
-            ..ObjectReference::default()
-        })
+        ))
     }
 }
 

@@ -408,7 +408,7 @@ pub(crate) mod tests {
                 {"name": "nokey", "harbor": {"secretRef": {"name": "no-key"}}},
                 {"name": "none"},
                 {"name": "two", "harbor": {"secretRef": {"name": "harbor-secret"}}, "quay": {}},
-                {"name": "unknown", "quay": {"secretRef": {"name": "harbor-secret"}}},
+                {"name": "unknown", "nexus": {"secretRef": {"name": "harbor-secret"}}},
                 {"name": "noref", "harbor": {}},
                 {"name": "", "harbor": {"secretRef": {"name": "harbor-secret"}}},
                 {"name": "good", "harbor": {"secretRef": {"name": "harbor-secret"}}},
@@ -431,7 +431,7 @@ pub(crate) mod tests {
                     "harbor".into(),
                     "quay".into()
                 ])),
-                Some(ReceiverProblem::UnknownProvider("quay".into())),
+                Some(ReceiverProblem::UnknownProvider("nexus".into())),
                 Some(ReceiverProblem::NoSecretRef),
                 Some(ReceiverProblem::InvalidName),
                 Some(ReceiverProblem::DuplicateName),

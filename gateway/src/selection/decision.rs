@@ -29,6 +29,41 @@ impl<'a> Decision<'a> {
             why,
         }
     }
+
+    /// The pushed tag or ref the decision turned on: the one accepted, or
+    /// the first one rejected; `None` when no tag or ref decided (a push
+    /// naming none, digests only, the other kind of content, a rule that
+    /// cannot be built).
+    pub fn subject(&self) -> Option<Subject<'a>> {
+        match self.why {
+            Why::Tag { tag, .. } => Some(Subject::Tag(tag)),
+            Why::Ref { git_ref, .. } | Why::NoPathPasses { git_ref, .. } => {
+                Some(Subject::Ref(git_ref))
+            }
+            Why::NamesNothing | Why::DigestOnly | Why::OtherContent { .. } | Why::FailOpen(_) => {
+                None
+            }
+        }
+    }
+}
+
+/// A pushed tag or Git ref, as a decision names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// A registry tag, e.g. `1.27.1`.
+    Tag(&'a str),
+    /// A Git ref, e.g. `refs/heads/main`.
+    Ref(&'a str),
+}
+
+/// `tag 1.27.1`, `ref refs/heads/main`.
+impl fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tag(tag) => write!(f, "tag {tag}"),
+            Self::Ref(git_ref) => write!(f, "ref {git_ref}"),
+        }
+    }
 }
 
 /// The rule that decided.

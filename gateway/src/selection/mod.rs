@@ -50,7 +50,7 @@ mod tests;
 
 pub use cache::RuleCache;
 pub use constraint::ConstraintError;
-pub use decision::Decision;
+pub use decision::{Decision, Subject};
 pub use error::RuleError;
 
 use std::fmt;

@@ -394,3 +394,28 @@ fn broken_git_rules_fail_open() {
         assert!(reason.contains("cannot be built"), "{reason}");
     }
 }
+
+#[test]
+fn a_decision_names_the_tag_or_ref_it_turned_on() {
+    use super::Subject;
+    let rule = image(json!({"constraint": "^2.0.0"}));
+    let push = image_push(&["1.0.0", "2.1.0"]);
+    let accepted = rule.judge(&push);
+    assert_eq!(accepted.subject(), Some(Subject::Tag("2.1.0")));
+    assert_eq!(
+        accepted.subject().map(|s| s.to_string()).as_deref(),
+        Some("tag 2.1.0")
+    );
+    let push = image_push(&["1.0.0", "1.1.0"]);
+    assert_eq!(rule.judge(&push).subject(), Some(Subject::Tag("1.0.0")));
+    assert_eq!(rule.judge(&image_push(&[])).subject(), None);
+
+    let branch = git(json!({}));
+    let push = git_push(&["refs/heads/main"], ChangedPaths::Unknown);
+    let decision = branch.judge(&push);
+    assert_eq!(decision.subject(), Some(Subject::Ref("refs/heads/main")));
+    assert_eq!(
+        decision.subject().map(|s| s.to_string()).as_deref(),
+        Some("ref refs/heads/main")
+    );
+}

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use kargo_webhook_gateway::internals::RefreshEvents;
 use kargo_webhook_gateway::internals::{
     BodyBudget, KEEP_ALIVE, Metrics, NoObserver, OwnerReceivers, PatchError, PatchResult, Patcher,
     PromotionPatcher, Promotions, RateLimit, ReceiverTable, RefreshSettings, Refresher,
@@ -338,6 +339,7 @@ pub async fn try_start(options: Options) -> anyhow::Result<Gateway> {
                 Arc::clone(&promotions),
                 Arc::clone(&patcher) as Arc<dyn PromotionPatcher>,
             ),
+            events: RefreshEvents::disabled(),
         },
         metrics: Arc::clone(&metrics),
         body_limit: options.body_limit,

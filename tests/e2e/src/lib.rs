@@ -250,6 +250,25 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// The files of `tests/fixtures/harbor/` (without the README), sorted.
+pub fn fixture_names() -> std::collections::BTreeSet<String> {
+    let dir = kargo_webhook_testenv::paths::repository_root().join("tests/fixtures/harbor");
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    let mut names = std::collections::BTreeSet::new();
+    for entry in entries {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if name != "README.md" {
+            names.insert(name);
+        }
+    }
+    names
+}
+
 /// Creates a namespace if it does not exist.
 pub async fn ensure_namespace(client: &kube::Client, name: &str) {
     let api: Api<Namespace> = Api::all(client.clone());

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use kargo_webhook_e2e::{
     REACTION, RunningGateway, create_warehouse, deliver, ensure_namespace, eventually, fixture,
-    project_status, put_project_config, put_secret, receiver_path, refresh_token,
+    fixture_names, project_status, put_project_config, put_secret, receiver_path, refresh_token,
 };
 use kargo_webhook_gateway::kargo::ClusterConfig;
 use kargo_webhook_testenv::ControlPlane;
@@ -164,22 +164,6 @@ fn push_to_port_8443() -> Vec<u8> {
         .into_bytes()
 }
 
-/// The files of `tests/fixtures/harbor/` (without the README).
-fn fixture_files() -> std::collections::BTreeSet<String> {
-    let dir = kargo_webhook_testenv::paths::repository_root().join("tests/fixtures/harbor");
-    std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name != "README.md")
-        .collect()
-}
-
 /// What is delivered (a fixture's name, or a description), its content
 /// type and body, the status it must get, and the Warehouses it refreshes.
 type Case = (String, &'static str, Vec<u8>, u16, &'static [&'static str]);
@@ -248,7 +232,7 @@ async fn each_fixture_refreshes_exactly_the_matching_warehouses_of_the_project()
     .collect();
     let covered: std::collections::BTreeSet<String> =
         cases.iter().map(|(file, ..)| file.clone()).collect();
-    assert_eq!(covered, fixture_files(), "a fixture without a case");
+    assert_eq!(covered, fixture_names(), "a fixture without a case");
     // Another port is another registry, both ways.
     cases.push((
         "push-simple.json on harbor.example.com:8443".to_owned(),

@@ -4,12 +4,14 @@
 //! missing from the chart makes this fail.
 
 use k8s_openapi::api::coordination::v1::Lease;
+use k8s_openapi::api::events::v1::Event;
 use kargo_webhook_e2e::{
     REACTION, RunningGateway, deliver, eventually, fixture, nginx_project, receiver_path,
     refresh_token, test_config,
 };
+use kargo_webhook_gateway::REFRESH_EVENT_REASON as REASON;
 use kargo_webhook_testenv::{ControlPlane, GATEWAY_NAMESPACE, Identity, apply_chart_rbac};
-use kube::api::Api;
+use kube::api::{Api, ListParams};
 use serde_json::json;
 
 const AUTH: &str = "Bearer least-privilege-secret";
@@ -43,6 +45,21 @@ async fn the_harbor_flow_works_with_only_the_charts_rbac() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["warehouses"], json!([format!("{namespace}/nginx")]));
     assert!(refresh_token(&admin, &namespace, "nginx").await.is_some());
+    // The refresh's Event needs the Warehouse's uid (a list) and a create.
+    let events: Api<Event> = Api::namespaced(admin.clone(), &namespace);
+    eventually("the refresh's Event on nginx", REACTION, || async {
+        let list = events.list(&ListParams::default()).await.ok()?;
+        list.items.into_iter().find(|event| {
+            event.reason.as_deref() == Some(REASON)
+                && event.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("nginx")
+                && event
+                    .regarding
+                    .as_ref()
+                    .and_then(|r| r.uid.as_deref())
+                    .is_some()
+        })
+    })
+    .await;
 
     let leases: Api<Lease> = Api::namespaced(admin.clone(), GATEWAY_NAMESPACE);
     let holder = eventually("the Lease held by the gateway", REACTION, || async {
