@@ -19,8 +19,7 @@ use std::sync::LazyLock;
 use kargo_webhook_gitea::{Gitea, SECRET_KEY};
 use kargo_webhook_provider::signature::hex_hmac_sha256;
 use kargo_webhook_provider::{
-    Credentials, Outcome, Provider, ProviderError, ReceiverOptions, RequestHead,
-    Unauthenticated,
+    Credentials, Outcome, Provider, ProviderError, ReceiverOptions, RequestHead, Unauthenticated,
 };
 use libfuzzer_sys::fuzz_target;
 
