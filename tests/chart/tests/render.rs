@@ -188,7 +188,7 @@ fn every_optional_feature_renders_and_fits_together() {
     let ingress = one_of(&manifests, "Ingress");
     let rule = &ingress["spec"]["rules"][0];
     assert_eq!(rule["host"], "hooks.example.org");
-    assert_eq!(rule["http"]["paths"][0]["path"], "/webhooks/harbor/");
+    assert_eq!(rule["http"]["paths"][0]["path"], "/webhooks/artifactory/");
     let backend = &rule["http"]["paths"][0]["backend"]["service"];
     assert_eq!(backend["name"], webhook_service["metadata"]["name"]);
     assert_eq!(
@@ -530,19 +530,19 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
     let cases: [(Values<'_>, Published); 11] = [
         (
             &[HOST, INGRESS],
-            Published::new("https://hooks.example.org", "", Some("/harbor/")),
+            Published::new("https://hooks.example.org", "", Some("/artifactory/")),
         ),
         (
             &[HOST, INGRESS, BASE],
             Published::new(
                 "https://hooks.example.org",
                 "/webhooks",
-                Some("/webhooks/harbor/"),
+                Some("/webhooks/artifactory/"),
             ),
         ),
         (
             &[HOST, INGRESS, NO_TLS],
-            Published::new("http://hooks.example.org", "", Some("/harbor/")),
+            Published::new("http://hooks.example.org", "", Some("/artifactory/")),
         ),
         (
             &[HOST],
@@ -564,7 +564,7 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
             Published::new(
                 "https://hooks.example.org:8443",
                 "/webhooks",
-                Some("/webhooks/harbor/"),
+                Some("/webhooks/artifactory/"),
             ),
         ),
         (
@@ -580,7 +580,7 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
             Published::new(
                 "https://edge.example.net:9443",
                 "/webhooks",
-                Some("/webhooks/harbor/"),
+                Some("/webhooks/artifactory/"),
             ),
         ),
         // No host: the Service's address inside the cluster.
@@ -600,7 +600,7 @@ fn the_external_url_follows_the_ingress_host_tls_and_base_path() {
         // With an Ingress, its TLS decides, as in Kargo's chart.
         (
             &[HOST, INGRESS, NO_TLS, GATEWAY_TLS],
-            Published::new("http://hooks.example.org", "", Some("/harbor/")),
+            Published::new("http://hooks.example.org", "", Some("/artifactory/")),
         ),
         (
             &[GATEWAY_TLS],
