@@ -5,7 +5,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::format::Format;
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// The fields of both formats that matter, read in one pass. The event's
 /// objects stay unparsed ([`RawValue`]) until the type says they matter, so

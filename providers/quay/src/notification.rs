@@ -19,7 +19,7 @@
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 use crate::updated_tags::UpdatedTags;
 
 /// The fields that matter, read in one pass; everything else is skipped
