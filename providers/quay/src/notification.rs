@@ -19,8 +19,8 @@
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use kargo_webhook_provider::json::Text;
 use crate::updated_tags::UpdatedTags;
+use kargo_webhook_provider::json::Text;
 
 /// The fields that matter, read in one pass; everything else is skipped
 /// without being built. The markers of the other kinds are only checked for

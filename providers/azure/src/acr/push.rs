@@ -3,8 +3,8 @@
 use kargo_webhook_provider::{Outcome, PushedContent, RefreshBuilder, RepoKey};
 use serde::Deserialize;
 
-use kargo_webhook_provider::{is_oci_digest, is_oci_tag};
 use kargo_webhook_provider::json::{Text, from_object, non_empty};
+use kargo_webhook_provider::{is_oci_digest, is_oci_tag};
 
 /// `target` of a push. ACR sends more (`size`, `length`, `url`), which is
 /// skipped.

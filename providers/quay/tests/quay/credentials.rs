@@ -4,19 +4,13 @@
 use std::collections::BTreeMap;
 
 use kargo_webhook_provider::{
-    Credentials, HeaderSource, Outcome, Provider, RequestHead, SecretKeyError, UnusableValue,
+    Credentials, Outcome, Provider, RequestHead, SecretKeyError, UnusableValue,
 };
 use kargo_webhook_quay::{Quay, SECRET_KEY};
 
+use kargo_webhook_provider_testkit::delivery::HeaderList;
+
 use crate::support::*;
-
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
-}
 
 /// Whatever the head carries, the first step passes and owes no body check:
 /// the gateway has already matched the URL's token, and Quay has no
@@ -34,7 +28,7 @@ fn any_head_passes_without_a_body_check() {
     ];
     let credentials = credentials(SECRET);
     for headers in heads {
-        let head_source = Headers(headers);
+        let head_source = HeaderList(headers);
         let authenticated = Quay
             .authenticate(RequestHead::new("POST", &head_source), &credentials)
             .expect("the URL is the credential");
