@@ -11,6 +11,7 @@
 //! - [`outcomes`]: the refusals every provider shares, and expected pushes.
 //! - [`never_panics`]: strategies and configuration for the property that no
 //!   input panics.
+//! - [`url_only`]: the checks of a provider whose sender cannot sign.
 //! - [`dependencies`]: the check that a provider depends on neither kube nor
 //!   actix.
 
@@ -20,3 +21,4 @@ pub mod fixtures;
 pub mod never_panics;
 pub mod outcomes;
 pub mod signing;
+pub mod url_only;
