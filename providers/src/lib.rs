@@ -14,6 +14,7 @@
 
 pub mod authentication;
 pub mod delivery;
+pub mod json;
 pub mod options;
 pub mod outcome;
 pub mod provider;
@@ -32,7 +33,7 @@ pub use outcome::{
     RepositoryEntry,
 };
 pub use provider::{Provider, deliver};
-pub use reference::{ReferenceError, RepoKey, RepoKind};
+pub use reference::{ReferenceError, RepoKey, RepoKind, is_oci_digest, is_oci_tag};
 pub use registry::{DuplicateProvider, Registration, Registry};
 pub use secret::{
     Credentials, HeaderSecret, SecretKeyError, SecretKeySpec, SecretUsage, SecretValue,

@@ -300,6 +300,43 @@ fn strip_default_port<'a>(host_port: &'a str, scheme: Option<&str>) -> &'a str {
     }
 }
 
+/// True for an OCI distribution tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
+/// Anything else (an empty string, a digest, text with spaces) is no tag a
+/// registry could have stored, and is not handed to the gateway's tag rules.
+pub fn is_oci_tag(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    match bytes.split_first() {
+        Some((first, rest)) => {
+            bytes.len() <= 128
+                && (first.is_ascii_alphanumeric() || *first == b'_')
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        }
+        None => false,
+    }
+}
+
+/// True for an OCI digest: `algorithm ":" encoded`, the algorithm lowercase
+/// alphanumeric components joined by one of `+._-`, the encoded part
+/// `[A-Za-z0-9=_-]+`.
+pub fn is_oci_digest(value: &str) -> bool {
+    let Some((algorithm, encoded)) = value.split_once(':') else {
+        return false;
+    };
+    let algorithm_ok = algorithm.split(['+', '.', '_', '-']).all(|component| {
+        !component.is_empty()
+            && component
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    let encoded_ok = !encoded.is_empty()
+        && encoded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
+    algorithm_ok && encoded_ok
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,5 +561,56 @@ mod tests {
             RepoKey::git("https://host/org//repo"),
             Err(ReferenceError::EmptyComponent)
         );
+    }
+    #[test]
+    fn oci_tags() {
+        for tag in [
+            "latest",
+            "v1.0.0",
+            "1.27-alpine",
+            "_x",
+            "0.9.0-rc.1",
+            "A_b-C",
+            "sha-6c62fb4",
+        ] {
+            assert!(is_oci_tag(tag), "{tag}");
+        }
+        assert!(is_oci_tag(&"a".repeat(128)));
+        let too_long = "a".repeat(129);
+        for value in [
+            "",
+            ".v1",
+            "-v1",
+            "v 1",
+            "v1:",
+            "sha256:abc",
+            "v1/x",
+            "tag\u{e9}",
+            too_long.as_str(),
+        ] {
+            assert!(!is_oci_tag(value), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn oci_digests() {
+        for digest in [
+            "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8",
+        ] {
+            assert!(is_oci_digest(digest), "{digest}");
+        }
+        for value in [
+            "",
+            "v1",
+            ":abc",
+            "SHA256:abc",
+            "sha256:",
+            "sha256::abc",
+            "sha256:a/b",
+            "sha256-:abc",
+        ] {
+            assert!(!is_oci_digest(value), "{value:?}");
+        }
     }
 }

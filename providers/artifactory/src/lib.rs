@@ -19,8 +19,6 @@ mod auth;
 mod event_type;
 mod origin;
 mod push;
-mod tag;
-mod text;
 mod virtual_repo;
 
 use kargo_webhook_provider::{
@@ -35,7 +33,7 @@ pub use virtual_repo::FIELD as VIRTUAL_REPO_NAME;
 
 use crate::event_type::EventType;
 use crate::push::Pushed;
-use crate::text::{Text, parse_object};
+use kargo_webhook_provider::json::{Text, from_object};
 
 /// The reason of every refused body: fixed text, never the body itself.
 const INVALID_BODY: ProviderError = ProviderError::MalformedBody("invalid request body");
@@ -99,7 +97,7 @@ impl Provider for Artifactory {
         delivery: &AuthenticatedDelivery<'_>,
         options: &ReceiverOptions,
     ) -> Result<Outcome, ProviderError> {
-        let envelope: Envelope<'_> = parse_object(delivery.body()).ok_or(INVALID_BODY)?;
+        let envelope: Envelope<'_> = from_object(delivery.body()).ok_or(INVALID_BODY)?;
         let domain = envelope.domain.as_deref().ok_or(INVALID_BODY)?;
         let event_type = envelope.event_type.as_deref().ok_or(INVALID_BODY)?;
         match EventType::of(domain, event_type) {

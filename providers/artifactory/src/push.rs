@@ -12,8 +12,8 @@ use kargo_webhook_provider::{Outcome, PushedContent, RefreshBuilder, RepoKey};
 use serde::Deserialize;
 
 use crate::origin;
-use crate::tag::is_tag;
-use crate::text::{Text, non_empty, parse_object};
+use kargo_webhook_provider::is_oci_tag;
+use kargo_webhook_provider::json::{Text, from_object, non_empty};
 
 /// `data` of a docker event. Artifactory sends more (`name`, `sha256`,
 /// `size`, `image_name`, `platforms`), which is skipped: `image_name` can
@@ -47,7 +47,7 @@ pub(crate) enum Pushed {
 /// The repository a push names. `virtual_repo` (the receiver's
 /// `virtualRepoName`) replaces `data.repo_key` when set.
 pub(crate) fn pushed(data: &[u8], jpd_origin: Option<&str>, virtual_repo: Option<&str>) -> Pushed {
-    let Some(data) = parse_object::<PushData<'_>>(data) else {
+    let Some(data) = from_object::<PushData<'_>>(data) else {
         return Pushed::Malformed;
     };
     let content = match data.image_type.as_deref() {
@@ -60,7 +60,7 @@ pub(crate) fn pushed(data: &[u8], jpd_origin: Option<&str>, virtual_repo: Option
         Some(key) => {
             let mut builder = RefreshBuilder::default();
             let mut entry = builder.repository(key);
-            if let Some(tag) = non_empty(&data.tag).filter(|tag| is_tag(tag)) {
+            if let Some(tag) = non_empty(&data.tag).filter(|tag| is_oci_tag(tag)) {
                 entry.add_tag(tag);
             }
             entry.add_content(content);

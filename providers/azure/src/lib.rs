@@ -19,9 +19,7 @@
 
 mod acr;
 mod devops;
-mod reference;
 mod sender;
-mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::INVALID_BODY;
 use crate::link::Link;
-use crate::text::{Text, from_object};
+use kargo_webhook_provider::json::{Text, from_object};
 
 #[derive(Debug, Deserialize)]
 struct PushEvent<'a> {

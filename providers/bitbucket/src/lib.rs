@@ -22,7 +22,6 @@ mod cloud;
 mod event;
 mod link;
 mod server;
-mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// One link; Bitbucket sends more fields (`name`), skipped.
 #[derive(Debug, Deserialize)]

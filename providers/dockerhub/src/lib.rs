@@ -15,8 +15,6 @@
 
 mod payload;
 mod repo_name;
-mod tag;
-mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::repo_name;
-use crate::tag::is_tag;
-use crate::text::Text;
+use kargo_webhook_provider::is_oci_tag;
+use kargo_webhook_provider::json::Text;
 
 /// The top level. Its objects stay unparsed until [`object`] has checked
 /// that they are objects.
@@ -63,7 +63,7 @@ pub(crate) fn refresh(body: &[u8]) -> Option<Outcome> {
     let mut refresh = RefreshBuilder::default();
     let mut entry = refresh.repository(repository);
     if let Some(push) = push_data {
-        if let Some(tag) = push.tag.as_deref().filter(|tag| is_tag(tag)) {
+        if let Some(tag) = push.tag.as_deref().filter(|tag| is_oci_tag(tag)) {
             entry.add_tag(tag);
         }
         if let Some(media_type) = push.media_type.as_deref().filter(|m| !m.trim().is_empty()) {

@@ -16,15 +16,7 @@ pub(crate) fn parse_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Pr
 
 /// Parses JSON text that must be a single object.
 pub(crate) fn parse_object<'a, T: Deserialize<'a>>(json: &'a str) -> Result<T, ProviderError> {
-    // serde would also build a struct from a JSON array (fields by
-    // position), which no event is.
-    if !json
-        .trim_start_matches([' ', '\t', '\n', '\r'])
-        .starts_with('{')
-    {
-        return Err(INVALID_BODY);
-    }
-    serde_json::from_str(json).map_err(|_| INVALID_BODY)
+    kargo_webhook_provider::json::from_object(json.as_bytes()).ok_or(INVALID_BODY)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use kargo_webhook_provider::ChangedPaths;
 use serde::Deserialize;
 
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// One commit of a push: only the file lists are read. Gitea writes an
 /// empty list as `null`.

@@ -21,7 +21,6 @@ mod commits;
 mod event_type;
 mod pull_request;
 mod push;
-mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,

@@ -3,7 +3,7 @@
 use kargo_webhook_provider::ChangedPaths;
 use serde::Deserialize;
 
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// GitHub lists at most this many commits in a push payload; a push that
 /// lists this many may have had more, whose files are then unknown (Kargo

@@ -22,11 +22,9 @@ mod auth;
 mod body;
 mod commits;
 mod event_type;
-mod oci;
 mod package;
 mod pull_request;
 mod push;
-mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,

@@ -8,8 +8,8 @@ use serde_json::value::RawValue;
 
 use crate::body::{INVALID_BODY, parse_body, parse_object};
 use crate::event_type::PackageField;
-use crate::oci::{is_digest, is_tag};
-use crate::text::{Text, non_empty};
+use kargo_webhook_provider::json::{Text, non_empty};
+use kargo_webhook_provider::{is_oci_digest, is_oci_tag};
 
 /// Why a package event other than `published` or `updated` is acknowledged.
 pub(crate) const NOT_PUBLISHED: &str = "only a published or updated package announces a new image";
@@ -128,12 +128,15 @@ fn image_push(version: &PackageVersion<'_>) -> Result<Outcome, ProviderError> {
 
     let mut builder = RefreshBuilder::default();
     let mut entry = builder.repository(repository);
-    if let Some(name) = tag.and_then(|t| non_empty(&t.name)).filter(|n| is_tag(n)) {
+    if let Some(name) = tag
+        .and_then(|t| non_empty(&t.name))
+        .filter(|n| is_oci_tag(n))
+    {
         entry.add_tag(name);
     }
     if let Some(digest) = tag
         .and_then(|t| non_empty(&t.digest))
-        .filter(|d| is_digest(d))
+        .filter(|d| is_oci_digest(d))
     {
         entry.add_digest(digest);
     }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::body::{INVALID_BODY, parse_body, parse_object};
-use crate::text::{Text, non_empty};
+use kargo_webhook_provider::json::{Text, non_empty};
 
 /// Why a pull request event other than `closed` is acknowledged.
 pub(crate) const NOT_CLOSED: &str =

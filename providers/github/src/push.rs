@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::body::{INVALID_BODY, parse_body};
 use crate::commits::{Commit, changed_paths};
-use crate::text::{Text, non_empty};
+use kargo_webhook_provider::json::{Text, non_empty};
 
 /// The fields of a push that matter; GitHub sends many more, which are
 /// skipped.

@@ -20,7 +20,6 @@ mod auth;
 mod event;
 mod merge_request;
 mod push;
-mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,

@@ -5,7 +5,7 @@ use kargo_webhook_provider::{Outcome, ProviderError};
 use serde::Deserialize;
 
 use crate::INVALID_BODY;
-use crate::text::{Text, from_object};
+use kargo_webhook_provider::json::{Text, from_object};
 
 /// Why a merge request event that neither merged nor closed one is
 /// acknowledged (opened, updated, approved, ...).

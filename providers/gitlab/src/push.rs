@@ -5,7 +5,7 @@ use kargo_webhook_provider::{ChangedPaths, Outcome, ProviderError, RefreshBuilde
 use serde::Deserialize;
 
 use crate::INVALID_BODY;
-use crate::text::{Text, from_object};
+use kargo_webhook_provider::json::{Text, from_object};
 
 /// Which of the two push events a body is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! Telling a tag from a digest, by the OCI distribution grammar.
 
+use kargo_webhook_provider::{is_oci_digest, is_oci_tag};
+
 /// What a `tag` or `digest` field of a Harbor resource really holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum ArtifactRef<'a> {
@@ -16,48 +18,14 @@ impl<'a> ArtifactRef<'a> {
     /// Classifies one field value. A tag can never contain `:`, so a value
     /// that does is a digest or nothing.
     pub(crate) fn of(value: &'a str) -> Self {
-        if is_tag(value) {
+        if is_oci_tag(value) {
             Self::Tag(value)
-        } else if is_digest(value) {
+        } else if is_oci_digest(value) {
             Self::Digest(value)
         } else {
             Self::Invalid
         }
     }
-}
-
-fn is_tag(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    match bytes.split_first() {
-        Some((first, rest)) => {
-            bytes.len() <= 128
-                && (first.is_ascii_alphanumeric() || *first == b'_')
-                && rest
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        }
-        None => false,
-    }
-}
-
-/// `algorithm ":" encoded`, where the algorithm is lowercase alphanumeric
-/// components joined by one of `+._-`, and the encoded part is `[A-Za-z0-9=_-]+`.
-fn is_digest(value: &str) -> bool {
-    let Some((algorithm, encoded)) = value.split_once(':') else {
-        return false;
-    };
-    let algorithm_ok = !algorithm.is_empty()
-        && algorithm.split(['+', '.', '_', '-']).all(|component| {
-            !component.is_empty()
-                && component
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
-    let encoded_ok = !encoded.is_empty()
-        && encoded
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
-    algorithm_ok && encoded_ok
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use crate::format::Format;
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// The fields of both formats that matter, read in one pass. The event's
 /// objects stay unparsed ([`RawValue`]) until the type says they matter, so
@@ -32,15 +32,7 @@ pub(crate) struct Envelope<'a> {
 impl<'a> Envelope<'a> {
     /// Parses a body that must be one JSON object; `None` for anything else.
     pub(crate) fn parse(body: &'a [u8]) -> Option<Self> {
-        // serde would also build a struct from a JSON array (fields by
-        // position), which no Harbor body is.
-        let first = body
-            .iter()
-            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-        if first != Some(&b'{') {
-            return None;
-        }
-        serde_json::from_slice(body).ok()
+        kargo_webhook_provider::json::from_object(body)
     }
 
     /// The format the body's shape shows: CloudEvents carries `specversion`;

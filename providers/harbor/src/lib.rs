@@ -16,7 +16,6 @@ mod envelope;
 mod event_type;
 mod format;
 mod push;
-mod text;
 
 use kargo_webhook_provider::{
     Authenticated, AuthenticatedDelivery, Credentials, Outcome, Provider, ProviderError,

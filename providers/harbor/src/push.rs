@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::artifact_ref::ArtifactRef;
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// `event_data` (Default) or `data` (CloudEvents) of a push. Harbor sends
 /// more (`repository`, ...), which is skipped.

@@ -15,8 +15,6 @@
 
 mod notification;
 mod push;
-mod tag;
-mod text;
 mod updated_tags;
 
 use kargo_webhook_provider::{

@@ -19,8 +19,8 @@
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use crate::text::Text;
 use crate::updated_tags::UpdatedTags;
+use kargo_webhook_provider::json::Text;
 
 /// The fields that matter, read in one pass; everything else is skipped
 /// without being built. The markers of the other kinds are only checked for
@@ -64,15 +64,7 @@ pub(crate) enum Kind {
 impl<'a> Notification<'a> {
     /// Parses a body that must be one JSON object; `None` for anything else.
     pub(crate) fn parse(body: &'a [u8]) -> Option<Self> {
-        // serde would also build the struct from an array (fields by
-        // position), which no Quay body is.
-        let first = body
-            .iter()
-            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
-        if first != Some(&b'{') {
-            return None;
-        }
-        serde_json::from_slice(body).ok()
+        kargo_webhook_provider::json::from_object(body)
     }
 
     /// The kind the body's fields show. A body with `updated_tags` is a push

@@ -3,7 +3,7 @@
 use kargo_webhook_provider::{Outcome, RefreshBuilder, RepoKey};
 
 use crate::notification::Notification;
-use crate::tag::is_tag;
+use kargo_webhook_provider::is_oci_tag;
 
 /// The repository of `docker_url` with the tags of `updated_tags`; `None`
 /// when `docker_url` is missing or names no repository.
@@ -18,7 +18,7 @@ pub(crate) fn refresh(notification: &Notification<'_>) -> Option<Outcome> {
     let mut refresh = RefreshBuilder::default();
     let mut entry = refresh.repository(repository);
     let tags = notification.updated_tags.iter().flat_map(|tags| &tags.0);
-    for tag in tags.map(|tag| &**tag).filter(|tag| is_tag(tag)) {
+    for tag in tags.map(|tag| &**tag).filter(|tag| is_oci_tag(tag)) {
         entry.add_tag(tag);
     }
     Some(refresh.build())

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// `updated_tags` of a push: a list of tag names (`["latest", "v1"]`, what
 /// Quay sends today), or, in Quay's early notifications, an object from

@@ -1,9 +1,8 @@
 //! Every file of `tests/fixtures/artifactory/`, with the outcome it must
 //! give to a receiver without options and to one with `virtualRepoName`.
 
-use std::collections::BTreeSet;
-
 use kargo_webhook_provider::{Outcome, PushedContent, Refusal};
+use kargo_webhook_provider_testkit::fixtures::FixtureDir;
 
 use crate::support::*;
 
@@ -158,37 +157,11 @@ fn no_fixture_is_read_without_its_signature() {
 /// A fixture added to the directory without a line above fails here.
 #[test]
 fn the_table_covers_every_fixture_file() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/artifactory"
-    );
-    let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
-        .expect("fixture directory")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name != "README.md")
-        .collect();
-    let tested: BTreeSet<String> = fixtures().iter().map(|f| f.name.to_owned()).collect();
-    assert_eq!(on_disk, tested);
+    FixtureDir::of("artifactory").assert_table_covers_every_file(fixtures().iter().map(|f| f.name));
 }
 
 /// The README describes every fixture, so a reader can find what each is.
 #[test]
 fn the_readme_names_every_fixture() {
-    let readme = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/artifactory/README.md"
-    ));
-    for fixture in fixtures() {
-        assert!(
-            readme.contains(&format!("| {} |", fixture.name)),
-            "README.md does not describe {}",
-            fixture.name
-        );
-    }
+    FixtureDir::of("artifactory").assert_readme_describes(fixtures().iter().map(|f| f.name));
 }

@@ -2,6 +2,8 @@
 //! a refusal is always a body problem (400), never a credentials one.
 
 use kargo_webhook_provider::{Outcome, Refusal};
+use kargo_webhook_provider_testkit::never_panics::{self, arbitrary_body, damage};
+use kargo_webhook_provider_testkit::outcomes::assert_refresh_is_well_formed;
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -20,10 +22,9 @@ const SEEDS: [&[u8]; 5] = [
 fn assert_verdict(result: &Result<Outcome, Refusal>) {
     match result {
         Ok(Outcome::Refresh(pushes)) => {
+            assert_refresh_is_well_formed(pushes);
             assert_eq!(pushes.len(), 1);
             for push in pushes {
-                assert!(!push.repository.as_str().is_empty());
-                assert!(push.tags.iter().all(|t| !t.is_empty() && !t.contains(':')));
                 assert!(push.digests.is_empty() && push.refs.is_empty());
             }
         }
@@ -41,11 +42,11 @@ fn assert_verdict(result: &Result<Outcome, Refusal>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(never_panics::config())]
 
     #[test]
     fn arbitrary_bytes_never_panic(
-        body in proptest::collection::vec(any::<u8>(), 0..512),
+        body in arbitrary_body(),
         pick in 0..VIRTUAL_REPOS.len(),
     ) {
         assert_verdict(&deliver_to_receiver(VIRTUAL_REPOS[pick], &body));
@@ -56,16 +57,10 @@ proptest! {
     #[test]
     fn damaged_fixtures_never_panic(
         seed in 0..SEEDS.len(),
-        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-        cut in any::<prop::sample::Index>(),
+        damage in damage(),
         pick in 0..VIRTUAL_REPOS.len(),
     ) {
-        let mut body = SEEDS[seed].to_vec();
-        for (at, byte) in edits {
-            let index = at.index(body.len());
-            body[index] = byte;
-        }
-        body.truncate(cut.index(body.len() + 1));
+        let body = damage.apply(SEEDS[seed]);
         assert_verdict(&deliver_to_receiver(VIRTUAL_REPOS[pick], &body));
     }
 

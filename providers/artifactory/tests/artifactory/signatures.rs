@@ -10,6 +10,8 @@ use kargo_webhook_provider::{
     Credentials, Outcome, Provider, RequestHead, SecretKeyError, Unauthenticated,
 };
 
+use kargo_webhook_provider_testkit::delivery::HeaderList;
+
 use crate::support::*;
 
 fn body() -> &'static [u8] {
@@ -106,7 +108,7 @@ fn the_head_asks_for_the_body_check() {
     let credentials = credentials(SECRET);
     let signature = sign(body());
     let headers = [("X-JFrog-Event-Auth", signature.as_bytes())];
-    let headers = Headers(&headers);
+    let headers = HeaderList(&headers);
     let authenticated = Artifactory
         .authenticate(RequestHead::new("POST", &headers), &credentials)
         .expect("a signature is present");
@@ -115,7 +117,7 @@ fn the_head_asks_for_the_body_check() {
         authenticated.with_body(b"{}").map(|_| ()),
         Err(Unauthenticated::WrongCredentials("unauthorized"))
     );
-    let none = Headers(&[]);
+    let none = HeaderList(&[]);
     assert_eq!(
         Artifactory
             .authenticate(RequestHead::new("POST", &none), &credentials)

@@ -1,36 +1,25 @@
 //! Helpers shared by the test modules.
 
-use std::collections::BTreeMap;
-
 use kargo_webhook_artifactory::{Artifactory, SECRET_TOKEN_KEY, VIRTUAL_REPO_NAME};
 use kargo_webhook_provider::signature::hex_hmac_sha256;
 use kargo_webhook_provider::{
-    Credentials, HeaderSource, Outcome, Provider, ProviderError, PushedContent, PushedRepository,
-    ReceiverOptions, Refusal, RepoKey, RequestHead, Unauthenticated, deliver as deliver_to,
+    Credentials, Outcome, Provider, PushedContent, PushedRepository, ReceiverOptions, Refusal,
+    RepoKey,
 };
+
+pub use kargo_webhook_provider_testkit::outcomes::{INVALID_BODY, MISSING_SIGNATURE, UNAUTHORIZED};
 
 /// The bytes of one file of `tests/fixtures/artifactory/` at the repository
 /// root.
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/artifactory/",
-            $name
-        ))
+        kargo_webhook_provider_testkit::fixture!("artifactory", $name)
     };
 }
 pub(crate) use fixture;
 
 /// The `secret-token` value of the receiver's Secret in these tests.
 pub const SECRET: &[u8] = b"Qm4tV8xLp2RzK7wN9cBf3HjD";
-
-pub const INVALID_BODY: Refusal =
-    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
-pub const MISSING_SIGNATURE: Refusal =
-    Refusal::Unauthenticated(Unauthenticated::MissingCredentials("missing signature"));
-pub const UNAUTHORIZED: Refusal =
-    Refusal::Unauthenticated(Unauthenticated::WrongCredentials("unauthorized"));
 
 /// Why a push of another image type is acknowledged without acting.
 pub const OTHER_IMAGE_TYPE: &str =
@@ -39,8 +28,10 @@ pub const OTHER_IMAGE_TYPE: &str =
 /// Credentials as the gateway prepares them from a Secret whose
 /// `secret-token` is `secret`.
 pub fn credentials(secret: &[u8]) -> Credentials {
-    let data = BTreeMap::from([(SECRET_TOKEN_KEY.to_owned(), secret.to_vec())]);
-    Credentials::from_secret_data(Artifactory.secret_keys(), &data).expect("the Secret has the key")
+    kargo_webhook_provider_testkit::delivery::credentials(
+        &Artifactory,
+        &[(SECRET_TOKEN_KEY, secret)],
+    )
 }
 
 /// The receiver's options, checked as the gateway checks them, with
@@ -59,15 +50,6 @@ pub fn sign(body: &[u8]) -> String {
     hex_hmac_sha256(SECRET, body)
 }
 
-/// A header list of any length, as the gateway's header map would be.
-pub struct Headers<'a>(pub &'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
-}
-
 /// Hands one delivery with exactly these headers to the provider, through
 /// every step as the gateway runs them.
 pub fn handle_with(
@@ -76,13 +58,12 @@ pub fn handle_with(
     credentials: &Credentials,
     options: &ReceiverOptions,
 ) -> Result<Outcome, Refusal> {
-    let headers = Headers(headers);
-    deliver_to(
+    kargo_webhook_provider_testkit::delivery::deliver(
         &Artifactory,
-        RequestHead::new("POST", &headers),
+        headers,
+        body,
         credentials,
         options,
-        body,
     )
 }
 

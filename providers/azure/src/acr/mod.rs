@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::INVALID_BODY;
-use crate::text::{Text, parse_object};
+use kargo_webhook_provider::json::{Text, from_object};
 
 use action::Action;
 
@@ -32,7 +32,7 @@ struct Envelope<'a> {
 
 /// The verdict on an Azure Container Registry event.
 pub(crate) fn parse(body: &[u8]) -> Result<Outcome, ProviderError> {
-    let envelope: Envelope<'_> = parse_object(body).ok_or(INVALID_BODY)?;
+    let envelope: Envelope<'_> = from_object(body).ok_or(INVALID_BODY)?;
     let action = envelope.action.as_deref().ok_or(INVALID_BODY)?;
     match Action::of(action) {
         Action::Push => {

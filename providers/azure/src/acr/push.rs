@@ -3,8 +3,8 @@
 use kargo_webhook_provider::{Outcome, PushedContent, RefreshBuilder, RepoKey};
 use serde::Deserialize;
 
-use crate::reference::{is_digest, is_tag};
-use crate::text::{Text, non_empty, parse_object};
+use kargo_webhook_provider::json::{Text, from_object, non_empty};
+use kargo_webhook_provider::{is_oci_digest, is_oci_tag};
 
 /// `target` of a push. ACR sends more (`size`, `length`, `url`), which is
 /// skipped.
@@ -39,17 +39,17 @@ struct Request<'a> {
 /// A tag or digest outside the OCI grammar is left out (the repository
 /// still counts), so that tag rules never see text no registry stores.
 pub(crate) fn pushed(target: &[u8], request: &[u8]) -> Option<Outcome> {
-    let target: Target<'_> = parse_object(target)?;
-    let request: Request<'_> = parse_object(request)?;
+    let target: Target<'_> = from_object(target)?;
+    let request: Request<'_> = from_object(request)?;
     let host = non_empty(&request.host)?;
     let repository = non_empty(&target.repository)?;
     let key = RepoKey::image(&format!("{host}/{repository}")).ok()?;
     let mut builder = RefreshBuilder::default();
     let mut entry = builder.repository(key);
-    if let Some(tag) = non_empty(&target.tag).filter(|tag| is_tag(tag)) {
+    if let Some(tag) = non_empty(&target.tag).filter(|tag| is_oci_tag(tag)) {
         entry.add_tag(tag);
     }
-    if let Some(digest) = non_empty(&target.digest).filter(|digest| is_digest(digest)) {
+    if let Some(digest) = non_empty(&target.digest).filter(|digest| is_oci_digest(digest)) {
         entry.add_digest(digest);
     }
     entry.add_content(PushedContent::of_media_type(

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::INVALID_BODY;
-use crate::text::{Text, parse_object};
+use kargo_webhook_provider::json::{Text, from_object};
 
 use event_type::EventType;
 use pull_request::Closing;
@@ -34,7 +34,7 @@ struct Envelope<'a> {
 
 /// The verdict on an Azure DevOps event.
 pub(crate) fn parse(body: &[u8]) -> Result<Outcome, ProviderError> {
-    let envelope: Envelope<'_> = parse_object(body).ok_or(INVALID_BODY)?;
+    let envelope: Envelope<'_> = from_object(body).ok_or(INVALID_BODY)?;
     let event_type = envelope.event_type.as_deref().ok_or(INVALID_BODY)?;
     let resource = || {
         envelope

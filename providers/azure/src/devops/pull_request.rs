@@ -18,7 +18,7 @@ use kargo_webhook_provider::Outcome;
 use serde::Deserialize;
 
 use crate::devops::repository::Repository;
-use crate::text::{Text, non_empty, parse_object};
+use kargo_webhook_provider::json::{Text, from_object, non_empty};
 
 /// `resource` of a pull request event. Azure sends more (`title`,
 /// `reviewers`, `lastMergeCommit`, ...), which is skipped.
@@ -64,7 +64,7 @@ pub(crate) enum Closing {
 /// The outcome of a pull request event; `None` when the resource is not a
 /// pull request's shape or names no pull request URL.
 pub(crate) fn closed(resource: &[u8], closing: Closing) -> Option<Outcome> {
-    let pull_request: PullRequest<'_> = parse_object(resource)?;
+    let pull_request: PullRequest<'_> = from_object(resource)?;
     if closing == Closing::IfAbandoned && pull_request.status.as_deref() != Some("abandoned") {
         return Some(Outcome::Ignored(NOT_ABANDONED));
     }

@@ -4,7 +4,7 @@ use kargo_webhook_provider::{ChangedPaths, Outcome, RefreshBuilder, RepoKey};
 use serde::Deserialize;
 
 use crate::devops::repository::Repository;
-use crate::text::{Text, non_empty, parse_object};
+use kargo_webhook_provider::json::{Text, from_object, non_empty};
 
 /// `resource` of a `git.push` event. Azure sends more (`commits`, without
 /// their files; `pushedBy`, ...), which is skipped.
@@ -32,7 +32,7 @@ struct RefUpdate<'a> {
 /// payload lists commits without their files, so changed paths are unknown
 /// and path filters do not apply.
 pub(crate) fn pushed(resource: &[u8]) -> Option<Outcome> {
-    let resource: PushResource<'_> = parse_object(resource)?;
+    let resource: PushResource<'_> = from_object(resource)?;
     let repository = resource.repository?;
     let remote = RepoKey::git(non_empty(&repository.remote_url)?).ok()?;
     // An SSH URL that names no repository is left out: the remote URL counts.

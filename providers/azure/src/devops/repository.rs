@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::text::Text;
+use kargo_webhook_provider::json::Text;
 
 /// The fields of `resource.repository` that matter; Azure sends more
 /// (`id`, `name`, `project`, `defaultBranch`, ...), which are skipped.

@@ -2,6 +2,8 @@
 //! always a body problem (400), never a credentials one.
 
 use kargo_webhook_provider::{Outcome, Refusal};
+use kargo_webhook_provider_testkit::never_panics::{self, arbitrary_body, damage};
+use kargo_webhook_provider_testkit::outcomes::assert_refresh_is_well_formed;
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -23,12 +25,7 @@ const SEEDS: [&[u8]; 8] = [
 fn assert_verdict(result: &Result<Outcome, Refusal>) {
     match result {
         Ok(Outcome::Refresh(pushes)) => {
-            for push in pushes {
-                assert!(!push.repository.as_str().is_empty());
-                assert!(push.tags.iter().all(|t| !t.is_empty() && !t.contains(':')));
-                assert!(push.digests.iter().all(|d| d.contains(':')));
-                assert!(push.refs.iter().all(|r| !r.is_empty()));
-            }
+            assert_refresh_is_well_formed(pushes);
         }
         Ok(Outcome::PullRequestClosed { url }) => {
             assert!(
@@ -52,11 +49,11 @@ fn assert_verdict(result: &Result<Outcome, Refusal>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(never_panics::config())]
 
     #[test]
     fn arbitrary_bytes_never_panic(
-        body in proptest::collection::vec(any::<u8>(), 0..512),
+        body in arbitrary_body(),
         pick in 0..USER_AGENTS.len(),
     ) {
         assert_verdict(&deliver(USER_AGENTS[pick], &body));
@@ -67,16 +64,10 @@ proptest! {
     #[test]
     fn damaged_fixtures_never_panic(
         seed in 0..SEEDS.len(),
-        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-        cut in any::<prop::sample::Index>(),
+        damage in damage(),
         pick in 0..USER_AGENTS.len(),
     ) {
-        let mut body = SEEDS[seed].to_vec();
-        for (at, byte) in edits {
-            let index = at.index(body.len());
-            body[index] = byte;
-        }
-        body.truncate(cut.index(body.len() + 1));
+        let body = damage.apply(SEEDS[seed]);
         assert_verdict(&deliver(USER_AGENTS[pick], &body));
     }
 

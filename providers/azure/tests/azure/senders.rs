@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use kargo_webhook_azure::{Azure, SECRET_KEY};
 use kargo_webhook_provider::{
-    Credentials, HeaderSource, Outcome, Provider, RequestHead, SecretKeyError, UnusableValue,
+    Credentials, Outcome, Provider, RequestHead, SecretKeyError, UnusableValue,
 };
+
+use kargo_webhook_provider_testkit::delivery::HeaderList;
 
 use crate::support::*;
 
@@ -22,7 +24,7 @@ fn the_url_alone_authenticates() {
         &[("User-Agent", b"VSServices/16.255.35115.1")],
     ];
     for headers in heads {
-        let headers = Headers(headers);
+        let headers = HeaderList(headers);
         let authenticated = Azure
             .authenticate(RequestHead::new("POST", &headers), &credentials)
             .expect("the URL is the credential");
@@ -120,13 +122,4 @@ fn credentials_play_no_part_in_parsing() {
         handle_with(&headers, fixture!("acr-ping.json"), &Credentials::default()),
         Ok(Outcome::Ping)
     );
-}
-
-/// A header list of any length.
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
 }

@@ -1,21 +1,17 @@
 //! Helpers shared by the test modules.
 
-use std::collections::BTreeMap;
-
 use kargo_webhook_azure::{Azure, SECRET_KEY};
 use kargo_webhook_provider::{
-    ChangedPaths, Credentials, HeaderSource, Outcome, Provider, ProviderError, PushedContent,
-    PushedRepository, ReceiverOptions, Refusal, RepoKey, RequestHead, deliver as deliver_to,
+    ChangedPaths, Credentials, Outcome, ProviderError, PushedContent, PushedRepository,
+    ReceiverOptions, Refusal, RepoKey,
 };
+
+pub use kargo_webhook_provider_testkit::outcomes::INVALID_BODY;
 
 /// The bytes of one file of `tests/fixtures/azure/` at the repository root.
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/azure/",
-            $name
-        ))
+        kargo_webhook_provider_testkit::fixture!("azure", $name)
     };
 }
 pub(crate) use fixture;
@@ -27,8 +23,6 @@ pub const SECRET: &[u8] = b"9yGq3vZk2LmT7wXr4sPb8nHd";
 pub const DEVOPS: Option<&str> = Some("VSServices/16.255.35115.1");
 pub const ACR: Option<&str> = Some("AzureContainerRegistry/1.0");
 
-pub const INVALID_BODY: Refusal =
-    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
 pub const UNKNOWN_SENDER: Refusal = Refusal::Provider(ProviderError::MalformedBody(
     "request does not appear to come from Azure DevOps or Azure Container Registry",
 ));
@@ -36,17 +30,7 @@ pub const UNKNOWN_SENDER: Refusal = Refusal::Provider(ProviderError::MalformedBo
 /// Credentials as the gateway prepares them from a Secret whose `secret`
 /// is [`SECRET`].
 pub fn credentials() -> Credentials {
-    let data = BTreeMap::from([(SECRET_KEY.to_owned(), SECRET.to_vec())]);
-    Credentials::from_secret_data(Azure.secret_keys(), &data).expect("the Secret has the key")
-}
-
-/// A header list of any length, as the gateway's header map would be.
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
+    kargo_webhook_provider_testkit::delivery::credentials(&Azure, &[(SECRET_KEY, SECRET)])
 }
 
 /// Hands one delivery with exactly these headers to the provider, through
@@ -56,13 +40,12 @@ pub fn handle_with(
     body: &[u8],
     credentials: &Credentials,
 ) -> Result<Outcome, Refusal> {
-    let headers = Headers(headers);
-    deliver_to(
+    kargo_webhook_provider_testkit::delivery::deliver(
         &Azure,
-        RequestHead::new("POST", &headers),
+        headers,
+        body,
         credentials,
         &ReceiverOptions::default(),
-        body,
     )
 }
 

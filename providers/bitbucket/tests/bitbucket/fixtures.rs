@@ -1,9 +1,8 @@
 //! Every file of `tests/fixtures/bitbucket/`, with the event key Bitbucket
 //! sends it with and the outcome it must give.
 
-use std::collections::BTreeSet;
-
 use kargo_webhook_provider::{Outcome, Refusal};
+use kargo_webhook_provider_testkit::fixtures::FixtureDir;
 
 use crate::support::*;
 
@@ -170,37 +169,15 @@ fn the_key_not_the_body_names_the_event() {
 /// A fixture added to the directory without a line above fails here.
 #[test]
 fn the_table_covers_every_fixture_file() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/bitbucket"
-    );
-    let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
-        .expect("the fixture directory")
-        .map(|entry| {
-            entry
-                .expect("a directory entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name != "README.md")
-        .collect();
-    let listed: BTreeSet<String> = fixtures().iter().map(|f| f.name.to_owned()).collect();
-    assert_eq!(on_disk, listed);
+    FixtureDir::of("bitbucket").assert_table_covers_every_file(fixtures().iter().map(|f| f.name));
 }
 
 /// The README describes every fixture, with the key it is sent with.
 #[test]
 fn the_readme_names_every_fixture_and_its_key() {
-    let readme = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/bitbucket/README.md"
-    ));
+    let dir = FixtureDir::of("bitbucket");
     for fixture in fixtures() {
-        let row = readme
-            .lines()
-            .find(|line| line.starts_with(&format!("| {} |", fixture.name)))
-            .unwrap_or_else(|| panic!("README.md has no row for {}", fixture.name));
+        let row = dir.readme_row(fixture.name);
         assert!(
             row.contains(&format!("`{}`", fixture.event)),
             "README.md gives {} another key",

@@ -1,23 +1,17 @@
 //! Helpers shared by the test modules.
 
-use std::collections::BTreeMap;
-
 use kargo_webhook_bitbucket::{Bitbucket, SECRET_KEY};
-use kargo_webhook_provider::signature::hex_hmac_sha256;
 use kargo_webhook_provider::{
-    ChangedPaths, Credentials, HeaderSource, Outcome, Provider, ProviderError, ReceiverOptions,
-    Refusal, RequestHead, Unauthenticated, deliver as deliver_to,
+    ChangedPaths, Credentials, Outcome, ReceiverOptions, Refusal, Unauthenticated,
 };
+
+pub use kargo_webhook_provider_testkit::outcomes::{INVALID_BODY, MISSING_SIGNATURE};
 
 /// The bytes of one file of `tests/fixtures/bitbucket/` at the repository
 /// root.
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/bitbucket/",
-            $name
-        ))
+        kargo_webhook_provider_testkit::fixture!("bitbucket", $name)
     };
 }
 pub(crate) use fixture;
@@ -25,32 +19,18 @@ pub(crate) use fixture;
 /// The `secret` value of the receiver's Secret in these tests.
 pub const SECRET: &[u8] = b"bbwh-7Hq3Ws9Ze1Rx5Tc2Vb8N";
 
-pub const INVALID_BODY: Refusal =
-    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
-pub const MISSING_SIGNATURE: Refusal =
-    Refusal::Unauthenticated(Unauthenticated::MissingCredentials("missing signature"));
 pub const WRONG_SIGNATURE: Refusal =
     Refusal::Unauthenticated(Unauthenticated::WrongCredentials("unauthorized"));
 
 /// `X-Hub-Signature` as Bitbucket computes it for `body` with `secret`.
 pub fn signature(secret: &[u8], body: &[u8]) -> String {
-    format!("sha256={}", hex_hmac_sha256(secret, body))
+    kargo_webhook_provider_testkit::signing::prefixed_hmac_sha256(secret, body)
 }
 
 /// Credentials as the gateway prepares them from a Secret whose `secret`
 /// is `secret`.
 pub fn credentials(secret: &[u8]) -> Credentials {
-    let data = BTreeMap::from([(SECRET_KEY.to_owned(), secret.to_vec())]);
-    Credentials::from_secret_data(Bitbucket.secret_keys(), &data).expect("the Secret has the key")
-}
-
-/// A header list of any length, as the gateway's header map would be.
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
+    kargo_webhook_provider_testkit::delivery::credentials(&Bitbucket, &[(SECRET_KEY, secret)])
 }
 
 /// Hands one delivery with exactly these headers to the provider, through
@@ -60,13 +40,12 @@ pub fn handle_with(
     body: &[u8],
     credentials: &Credentials,
 ) -> Result<Outcome, Refusal> {
-    let headers = Headers(headers);
-    deliver_to(
+    kargo_webhook_provider_testkit::delivery::deliver(
         &Bitbucket,
-        RequestHead::new("POST", &headers),
+        headers,
+        body,
         credentials,
         &ReceiverOptions::default(),
-        body,
     )
 }
 
@@ -76,10 +55,7 @@ pub fn authenticate_with(
     headers: &[(&str, &[u8])],
     credentials: &Credentials,
 ) -> Result<bool, Unauthenticated> {
-    let headers = Headers(headers);
-    Bitbucket
-        .authenticate(RequestHead::new("POST", &headers), credentials)
-        .map(|authenticated| authenticated.checks_body())
+    kargo_webhook_provider_testkit::delivery::authenticate(&Bitbucket, headers, credentials)
 }
 
 /// A delivery as Bitbucket sends it: signed with the receiver's secret,

@@ -1,93 +1,34 @@
 //! Authentication: Docker Hub presents nothing, so the receiver's URL is the
 //! credential and every request that reaches it passes the first step.
 
-use std::collections::BTreeMap;
-
 use kargo_webhook_dockerhub::{DockerHub, SECRET_KEY};
-use kargo_webhook_provider::{
-    Credentials, HeaderSource, Outcome, Provider, RequestHead, SecretKeyError, UnusableValue,
-};
+use kargo_webhook_provider_testkit::url_only;
 
 use crate::support::*;
 
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
-}
-
-/// Whatever the head carries, the first step passes and owes no body check:
-/// the gateway has already matched the URL's token, and Docker Hub has no
-/// header to check.
 #[test]
 fn any_head_passes_without_a_body_check() {
-    let heads: [&[(&str, &[u8])]; 4] = [
-        &[],
-        &[("Content-Type", b"application/json")],
-        &[("Authorization", b"Bearer whatever")],
-        &[
-            ("X-Hub-Signature-256", b"sha256=00"),
-            ("Content-Type", b"text/plain"),
-        ],
-    ];
-    let credentials = credentials(SECRET);
-    for headers in heads {
-        let head_source = Headers(headers);
-        let authenticated = DockerHub
-            .authenticate(RequestHead::new("POST", &head_source), &credentials)
-            .expect("the URL is the credential");
-        assert!(!authenticated.checks_body());
-        assert!(matches!(
-            handle_with(headers, fixture!("push-organization.json"), &credentials),
-            Ok(Outcome::Refresh(_))
-        ));
-    }
+    url_only::assert_any_head_passes_without_a_body_check(
+        &DockerHub,
+        &credentials(SECRET),
+        fixture!("push-organization.json"),
+    );
 }
 
-/// Only the body can be refused, never the sender: a broken body with any
-/// head is 400, not 401.
 #[test]
 fn refusals_are_always_about_the_body() {
-    for headers in [&[][..], &[("Authorization", &b"wrong"[..])][..]] {
-        assert_eq!(
-            handle_with(headers, b"{", &credentials(SECRET)),
-            Err(INVALID_BODY)
-        );
-    }
+    url_only::assert_refusals_are_always_about_the_body(&DockerHub, &credentials(SECRET));
 }
 
-/// The Secret must hold a non-empty `secret`: an empty one would make the
-/// URL's hash guessable from the project and receiver names alone.
 #[test]
 fn the_secret_must_hold_a_non_empty_value() {
-    let specs = DockerHub.secret_keys();
-    let empty = BTreeMap::from([(SECRET_KEY.to_owned(), Vec::new())]);
-    assert_eq!(
-        Credentials::from_secret_data(specs, &empty).err(),
-        Some(SecretKeyError::Unusable {
-            key: "secret",
-            problem: UnusableValue::Empty
-        })
-    );
-    let other_key = BTreeMap::from([("secret-token".to_owned(), SECRET.to_vec())]);
-    assert_eq!(
-        Credentials::from_secret_data(specs, &other_key).err(),
-        Some(SecretKeyError::Missing { key: "secret" })
-    );
+    assert_eq!(SECRET_KEY, "secret");
+    url_only::assert_the_secret_must_hold_a_non_empty_value(&DockerHub, SECRET_KEY);
 }
 
-/// The value never has to be presented by anyone, so any bytes work, a
-/// trailing newline from `kubectl create secret --from-file` included (the
-/// URL's hash is computed over the value as stored, as Kargo does).
 #[test]
 fn any_non_empty_value_is_usable_and_none_is_kept() {
-    for value in [&b"s"[..], b"with trailing newline\n", b" spaced ", SECRET] {
-        let data = BTreeMap::from([(SECRET_KEY.to_owned(), value.to_vec())]);
-        let credentials =
-            Credentials::from_secret_data(DockerHub.secret_keys(), &data).expect("usable");
-        assert!(credentials.signing_key(SECRET_KEY).is_none());
-        assert!(credentials.header(SECRET_KEY).is_none());
-    }
+    url_only::assert_any_non_empty_value_is_usable_and_none_is_kept(&DockerHub, SECRET_KEY);
+    let credentials = credentials(SECRET);
+    assert!(credentials.signing_key(SECRET_KEY).is_none());
 }

@@ -1,8 +1,7 @@
 //! Every file of `tests/fixtures/gitea/`, with the outcome it must give.
 
-use std::collections::BTreeSet;
-
 use kargo_webhook_provider::{ChangedPaths, Outcome, Refusal};
+use kargo_webhook_provider_testkit::fixtures::FixtureDir;
 
 use crate::support::*;
 
@@ -142,34 +141,15 @@ fn no_fixture_passes_with_another_secret() {
 /// A fixture added to the directory without a line above fails here.
 #[test]
 fn the_table_covers_every_fixture_file() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/gitea");
-    let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
-        .expect("fixture directory")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name != "README.md")
-        .collect();
-    let tested: BTreeSet<String> = fixtures().iter().map(|f| f.name.to_owned()).collect();
-    assert_eq!(on_disk, tested);
+    FixtureDir::of("gitea").assert_table_covers_every_file(fixtures().iter().map(|f| f.name));
 }
 
 /// The README describes every fixture, with the event it is sent as.
 #[test]
 fn the_readme_names_every_fixture_and_its_event() {
-    let readme = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/gitea/README.md"
-    ));
+    let dir = FixtureDir::of("gitea");
     for fixture in fixtures() {
-        let row = readme
-            .lines()
-            .find(|line| line.starts_with(&format!("| {} |", fixture.name)))
-            .unwrap_or_else(|| panic!("README.md has no row for {}", fixture.name));
+        let row = dir.readme_row(fixture.name);
         assert!(
             row.contains(&format!("`{}`", fixture.event)),
             "{}: {row}",

@@ -2,6 +2,8 @@
 //! is always a body problem (400), never a credentials one.
 
 use kargo_webhook_provider::{Outcome, Refusal};
+use kargo_webhook_provider_testkit::never_panics::{self, arbitrary_body, damage};
+use kargo_webhook_provider_testkit::outcomes::assert_refresh_is_well_formed;
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -19,11 +21,9 @@ const SEEDS: [(&str, &[u8]); 4] = [
 fn assert_verdict(result: &Result<Outcome, Refusal>) {
     match result {
         Ok(Outcome::Refresh(pushes)) => {
-            assert!(!pushes.is_empty());
+            assert_refresh_is_well_formed(pushes);
             for push in pushes {
-                assert!(!push.repository.as_str().is_empty());
                 assert!(push.tags.is_empty() && push.digests.is_empty());
-                assert!(push.refs.iter().all(|r| !r.is_empty()));
             }
         }
         Ok(Outcome::PullRequestClosed { url }) => assert!(!url.is_empty()),
@@ -37,11 +37,11 @@ fn assert_verdict(result: &Result<Outcome, Refusal>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(never_panics::config())]
 
     #[test]
     fn arbitrary_bytes_never_panic(
-        body in proptest::collection::vec(any::<u8>(), 0..512),
+        body in arbitrary_body(),
         event in 0..EVENTS.len(),
     ) {
         assert_verdict(&deliver(EVENTS[event], &body));
@@ -50,16 +50,10 @@ proptest! {
     #[test]
     fn damaged_fixtures_never_panic(
         seed in 0..SEEDS.len(),
-        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-        cut in any::<prop::sample::Index>(),
+        damage in damage(),
     ) {
         let (event, body) = SEEDS[seed];
-        let mut body = body.to_vec();
-        for (at, byte) in edits {
-            let index = at.index(body.len());
-            body[index] = byte;
-        }
-        body.truncate(cut.index(body.len() + 1));
+        let body = damage.apply(body);
         assert_verdict(&deliver(event, &body));
     }
 

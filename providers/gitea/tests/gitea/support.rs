@@ -1,22 +1,17 @@
 //! Helpers shared by the test modules.
 
-use std::collections::BTreeMap;
-
 use kargo_webhook_gitea::{Gitea, SECRET_KEY};
 use kargo_webhook_provider::signature::hex_hmac_sha256;
-use kargo_webhook_provider::{
-    ChangedPaths, Credentials, HeaderSource, Outcome, Provider, ProviderError, PushedRepository,
-    ReceiverOptions, Refusal, RepoKey, RequestHead, Unauthenticated, deliver as deliver_to,
+use kargo_webhook_provider::{Credentials, Outcome, ReceiverOptions, Refusal, Unauthenticated};
+
+pub use kargo_webhook_provider_testkit::outcomes::{
+    INVALID_BODY, MISSING_SIGNATURE, UNAUTHORIZED, git_push, paths, refreshed,
 };
 
 /// The bytes of one file of `tests/fixtures/gitea/` at the repository root.
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/gitea/",
-            $name
-        ))
+        kargo_webhook_provider_testkit::fixture!("gitea", $name)
     };
 }
 pub(crate) use fixture;
@@ -24,18 +19,10 @@ pub(crate) use fixture;
 /// The webhook secret of these tests (the `secret` key of the Secret).
 pub const SECRET: &[u8] = b"gitea-webhook-s3cret";
 
-pub const INVALID_BODY: Refusal =
-    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
-pub const MISSING_SIGNATURE: Refusal =
-    Refusal::Unauthenticated(Unauthenticated::MissingCredentials("missing signature"));
-pub const UNAUTHORIZED: Refusal =
-    Refusal::Unauthenticated(Unauthenticated::WrongCredentials("unauthorized"));
-
 /// Credentials as the gateway prepares them from a Secret whose `secret`
 /// is `secret`.
 pub fn credentials(secret: &[u8]) -> Credentials {
-    let data = BTreeMap::from([(SECRET_KEY.to_owned(), secret.to_vec())]);
-    Credentials::from_secret_data(Gitea.secret_keys(), &data).expect("the Secret has the key")
+    kargo_webhook_provider_testkit::delivery::credentials(&Gitea, &[(SECRET_KEY, secret)])
 }
 
 /// `X-Gitea-Signature` as Gitea computes it: bare hex.
@@ -45,16 +32,7 @@ pub fn gitea_signature(secret: &[u8], body: &[u8]) -> String {
 
 /// `X-Hub-Signature-256` as Gitea computes it: `sha256=` and the same hex.
 pub fn hub_signature(secret: &[u8], body: &[u8]) -> String {
-    format!("sha256={}", hex_hmac_sha256(secret, body))
-}
-
-/// A header list of any length, as the gateway's header map would be.
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
+    kargo_webhook_provider_testkit::signing::prefixed_hmac_sha256(secret, body)
 }
 
 /// Hands one delivery with exactly these headers to the provider, through
@@ -64,13 +42,12 @@ pub fn handle_with(
     body: &[u8],
     credentials: &Credentials,
 ) -> Result<Outcome, Refusal> {
-    let headers = Headers(headers);
-    deliver_to(
+    kargo_webhook_provider_testkit::delivery::deliver(
         &Gitea,
-        RequestHead::new("POST", &headers),
+        headers,
+        body,
         credentials,
         &ReceiverOptions::default(),
-        body,
     )
 }
 
@@ -80,10 +57,7 @@ pub fn authenticate_with(
     headers: &[(&str, &[u8])],
     credentials: &Credentials,
 ) -> Result<bool, Unauthenticated> {
-    let headers = Headers(headers);
-    Gitea
-        .authenticate(RequestHead::new("POST", &headers), credentials)
-        .map(|authenticated| authenticated.checks_body())
+    kargo_webhook_provider_testkit::delivery::authenticate(&Gitea, headers, credentials)
 }
 
 /// A delivery of `event` with the headers Gitea sends: the event under its
@@ -104,28 +78,5 @@ pub fn deliver(event: &str, body: &[u8]) -> Result<Outcome, Refusal> {
     handle_with(&headers, body, &credentials(SECRET))
 }
 
-/// The pushes of a refresh outcome; panics on anything else.
-pub fn refreshed(result: Result<Outcome, Refusal>) -> Vec<PushedRepository> {
-    match result {
-        Ok(Outcome::Refresh(pushes)) => pushes,
-        other => panic!("expected a refresh, got {other:?}"),
-    }
-}
-
 /// The fixtures' repository, `platform/Guestbook` on gitea.example.com.
 pub const GUESTBOOK: &str = "https://gitea.example.com/platform/guestbook";
-
-/// A Git push of `url` with these refs and changed paths.
-pub fn git_push(url: &str, refs: &[&str], changed_paths: ChangedPaths) -> PushedRepository {
-    let key = RepoKey::git(url).expect("a Git URL");
-    PushedRepository {
-        refs: refs.iter().map(|r| (*r).to_owned()).collect(),
-        changed_paths,
-        ..PushedRepository::new(key)
-    }
-}
-
-/// `ChangedPaths::Complete` of these paths.
-pub fn paths(paths: &[&str]) -> ChangedPaths {
-    ChangedPaths::complete(paths.iter().copied())
-}

@@ -2,6 +2,8 @@
 //! is always a body problem (400 or 415), never a credentials one.
 
 use kargo_webhook_provider::{Outcome, Refusal};
+use kargo_webhook_provider_testkit::never_panics::{self, arbitrary_body, damage};
+use kargo_webhook_provider_testkit::outcomes::assert_refresh_is_well_formed;
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -42,13 +44,7 @@ const SEEDS: [(&str, &[u8]); 8] = [
 fn assert_verdict(result: &Result<Outcome, Refusal>) {
     match result {
         Ok(Outcome::Refresh(pushes)) => {
-            assert!(!pushes.is_empty());
-            for push in pushes {
-                assert!(!push.repository.as_str().is_empty());
-                assert!(push.tags.iter().all(|t| !t.is_empty() && !t.contains(':')));
-                assert!(push.digests.iter().all(|d| d.contains(':')));
-                assert!(push.refs.iter().all(|r| !r.is_empty()));
-            }
+            assert_refresh_is_well_formed(pushes);
         }
         Ok(Outcome::PullRequestClosed { url }) => assert!(!url.is_empty()),
         Ok(Outcome::Ping) => {}
@@ -66,11 +62,11 @@ fn assert_verdict(result: &Result<Outcome, Refusal>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(never_panics::config())]
 
     #[test]
     fn arbitrary_bytes_never_panic(
-        body in proptest::collection::vec(any::<u8>(), 0..512),
+        body in arbitrary_body(),
         event in 0..EVENTS.len(),
         content_type in 0..CONTENT_TYPES.len(),
     ) {
@@ -82,16 +78,10 @@ proptest! {
     #[test]
     fn damaged_fixtures_never_panic(
         seed in 0..SEEDS.len(),
-        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
-        cut in any::<prop::sample::Index>(),
+        damage in damage(),
     ) {
         let (event, body) = SEEDS[seed];
-        let mut body = body.to_vec();
-        for (at, byte) in edits {
-            let index = at.index(body.len());
-            body[index] = byte;
-        }
-        body.truncate(cut.index(body.len() + 1));
+        let body = damage.apply(body);
         assert_verdict(&deliver(event, &body));
     }
 

@@ -1,21 +1,16 @@
 //! Helpers shared by the test modules.
 
-use std::collections::BTreeMap;
-
 use kargo_webhook_gitlab::{GitLab, SECRET_TOKEN_KEY};
 use kargo_webhook_provider::{
-    ChangedPaths, Credentials, HeaderSource, Outcome, Provider, ProviderError, ReceiverOptions,
-    Refusal, RequestHead, Unauthenticated, deliver as deliver_to,
+    ChangedPaths, Credentials, Outcome, ReceiverOptions, Refusal, Unauthenticated,
 };
+
+pub use kargo_webhook_provider_testkit::outcomes::INVALID_BODY;
 
 /// The bytes of one file of `tests/fixtures/gitlab/` at the repository root.
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/gitlab/",
-            $name
-        ))
+        kargo_webhook_provider_testkit::fixture!("gitlab", $name)
     };
 }
 pub(crate) use fixture;
@@ -27,8 +22,6 @@ pub const PUSH: &str = "Push Hook";
 pub const TAG_PUSH: &str = "Tag Push Hook";
 pub const MERGE_REQUEST: &str = "Merge Request Hook";
 
-pub const INVALID_BODY: Refusal =
-    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
 pub const MISSING_TOKEN: Refusal =
     Refusal::Unauthenticated(Unauthenticated::MissingCredentials("missing token"));
 pub const WRONG_TOKEN: Refusal =
@@ -40,17 +33,7 @@ pub const NOT_CLOSED: &str = "a merge request that was neither merged nor closed
 /// Credentials as the gateway prepares them from a Secret whose
 /// `secret-token` is `token`.
 pub fn credentials(token: &[u8]) -> Credentials {
-    let data = BTreeMap::from([(SECRET_TOKEN_KEY.to_owned(), token.to_vec())]);
-    Credentials::from_secret_data(GitLab.secret_keys(), &data).expect("the Secret has the key")
-}
-
-/// A header list of any length, as the gateway's header map would be.
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
+    kargo_webhook_provider_testkit::delivery::credentials(&GitLab, &[(SECRET_TOKEN_KEY, token)])
 }
 
 /// Hands one delivery with exactly these headers to the provider, through
@@ -60,13 +43,12 @@ pub fn handle_with(
     body: &[u8],
     credentials: &Credentials,
 ) -> Result<Outcome, Refusal> {
-    let headers = Headers(headers);
-    deliver_to(
+    kargo_webhook_provider_testkit::delivery::deliver(
         &GitLab,
-        RequestHead::new("POST", &headers),
+        headers,
+        body,
         credentials,
         &ReceiverOptions::default(),
-        body,
     )
 }
 
@@ -76,10 +58,7 @@ pub fn authenticate_with(
     headers: &[(&str, &[u8])],
     credentials: &Credentials,
 ) -> Result<bool, Unauthenticated> {
-    let headers = Headers(headers);
-    GitLab
-        .authenticate(RequestHead::new("POST", &headers), credentials)
-        .map(|authenticated| authenticated.checks_body())
+    kargo_webhook_provider_testkit::delivery::authenticate(&GitLab, headers, credentials)
 }
 
 /// A delivery as GitLab sends it: the right token, JSON, and the event

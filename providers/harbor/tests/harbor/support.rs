@@ -1,21 +1,16 @@
 //! Helpers shared by the test modules.
 
-use std::collections::BTreeMap;
-
 use kargo_webhook_harbor::{AUTH_HEADER_KEY, Harbor};
 use kargo_webhook_provider::{
-    Credentials, HeaderSource, Outcome, Provider, ProviderError, ReceiverOptions, Refusal,
-    RequestHead, Unauthenticated, deliver as deliver_to,
+    Credentials, Outcome, ProviderError, ReceiverOptions, Refusal, Unauthenticated,
 };
+
+pub use kargo_webhook_provider_testkit::outcomes::INVALID_BODY;
 
 /// The bytes of one file of `tests/fixtures/harbor/` at the repository root.
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/harbor/",
-            $name
-        ))
+        kargo_webhook_provider_testkit::fixture!("harbor", $name)
     };
 }
 pub(crate) use fixture;
@@ -26,8 +21,6 @@ pub const SECRET: &[u8] = b"Basic cm9ib3QkY2k6czNjcmV0";
 pub const JSON: Option<&str> = Some("application/json");
 pub const CLOUDEVENTS: Option<&str> = Some("application/cloudevents+json");
 
-pub const INVALID_BODY: Refusal =
-    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
 pub const UNSUPPORTED: Refusal = Refusal::Provider(ProviderError::UnsupportedContent(
     "unsupported content type",
 ));
@@ -39,17 +32,7 @@ pub const WRONG_AUTH: Refusal =
 /// Credentials as the gateway prepares them from a Secret whose
 /// `auth-header` is `secret`.
 pub fn credentials(secret: &[u8]) -> Credentials {
-    let data = BTreeMap::from([(AUTH_HEADER_KEY.to_owned(), secret.to_vec())]);
-    Credentials::from_secret_data(Harbor.secret_keys(), &data).expect("the Secret has the key")
-}
-
-/// A header list of any length, as the gateway's header map would be.
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
+    kargo_webhook_provider_testkit::delivery::credentials(&Harbor, &[(AUTH_HEADER_KEY, secret)])
 }
 
 /// Hands one delivery with exactly these headers to the provider, through
@@ -59,13 +42,12 @@ pub fn handle_with(
     body: &[u8],
     credentials: &Credentials,
 ) -> Result<Outcome, Refusal> {
-    let headers = Headers(headers);
-    deliver_to(
+    kargo_webhook_provider_testkit::delivery::deliver(
         &Harbor,
-        RequestHead::new("POST", &headers),
+        headers,
+        body,
         credentials,
         &ReceiverOptions::default(),
-        body,
     )
 }
 
@@ -75,10 +57,7 @@ pub fn authenticate_with(
     headers: &[(&str, &[u8])],
     credentials: &Credentials,
 ) -> Result<bool, Unauthenticated> {
-    let headers = Headers(headers);
-    Harbor
-        .authenticate(RequestHead::new("POST", &headers), credentials)
-        .map(|authenticated| authenticated.checks_body())
+    kargo_webhook_provider_testkit::delivery::authenticate(&Harbor, headers, credentials)
 }
 
 /// An authenticated delivery with the given `Content-Type` (none if `None`).

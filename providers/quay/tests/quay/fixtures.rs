@@ -1,8 +1,7 @@
 //! Every file of `tests/fixtures/quay/`, with the outcome it must give.
 
-use std::collections::BTreeSet;
-
 use kargo_webhook_provider::{Outcome, Refusal};
+use kargo_webhook_provider_testkit::fixtures::FixtureDir;
 
 use crate::support::*;
 
@@ -128,36 +127,13 @@ fn only_the_synthetic_broken_bodies_are_refused() {
 /// A fixture added to the directory without a line above fails here.
 #[test]
 fn the_table_covers_every_fixture_file() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/quay");
-    let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
-        .expect("fixture directory")
-        .map(|entry| {
-            entry
-                .expect("entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .filter(|name| name != "README.md")
-        .collect();
-    let tested: BTreeSet<String> = fixtures().iter().map(|f| f.name.to_owned()).collect();
-    assert_eq!(on_disk, tested);
+    FixtureDir::of("quay").assert_table_covers_every_file(fixtures().iter().map(|f| f.name));
 }
 
 /// The README describes every fixture, so a reader can find what each is.
 #[test]
 fn the_readme_names_every_fixture() {
-    let readme = include_str!(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/quay/README.md"
-    ));
-    for fixture in fixtures() {
-        assert!(
-            readme.contains(fixture.name),
-            "README.md does not mention {}",
-            fixture.name
-        );
-    }
+    FixtureDir::of("quay").assert_readme_describes(fixtures().iter().map(|f| f.name));
 }
 
 /// Quay has one payload format: the `Content-Type` changes nothing.

@@ -1,21 +1,14 @@
 //! Helpers shared by the test modules.
 
-use std::collections::BTreeMap;
-
-use kargo_webhook_provider::{
-    Credentials, HeaderSource, Outcome, Provider, ProviderError, PushedContent, ReceiverOptions,
-    Refusal, RequestHead, deliver as deliver_to,
-};
+use kargo_webhook_provider::{Credentials, Outcome, PushedContent, ReceiverOptions, Refusal};
 use kargo_webhook_quay::{Quay, SECRET_KEY};
+
+pub use kargo_webhook_provider_testkit::outcomes::INVALID_BODY;
 
 /// The bytes of one file of `tests/fixtures/quay/` at the repository root.
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/fixtures/quay/",
-            $name
-        ))
+        kargo_webhook_provider_testkit::fixture!("quay", $name)
     };
 }
 pub(crate) use fixture;
@@ -23,23 +16,10 @@ pub(crate) use fixture;
 /// The `secret` value of the receiver's Secret in these tests.
 pub const SECRET: &[u8] = b"Zk3xR9vQ2mLw8TnB5cYh1JdP7sGa4UeK";
 
-pub const INVALID_BODY: Refusal =
-    Refusal::Provider(ProviderError::MalformedBody("invalid request body"));
-
 /// Credentials as the gateway prepares them from a Secret whose `secret`
 /// is `value`.
 pub fn credentials(value: &[u8]) -> Credentials {
-    let data = BTreeMap::from([(SECRET_KEY.to_owned(), value.to_vec())]);
-    Credentials::from_secret_data(Quay.secret_keys(), &data).expect("the Secret has the key")
-}
-
-/// A header list of any length, as the gateway's header map would be.
-struct Headers<'a>(&'a [(&'a str, &'a [u8])]);
-
-impl HeaderSource for Headers<'_> {
-    fn header(&self, name: &str) -> Option<&[u8]> {
-        self.0.header(name)
-    }
+    kargo_webhook_provider_testkit::delivery::credentials(&Quay, &[(SECRET_KEY, value)])
 }
 
 /// Hands one delivery with exactly these headers to the provider, through
@@ -49,13 +29,12 @@ pub fn handle_with(
     body: &[u8],
     credentials: &Credentials,
 ) -> Result<Outcome, Refusal> {
-    let headers = Headers(headers);
-    deliver_to(
+    kargo_webhook_provider_testkit::delivery::deliver(
         &Quay,
-        RequestHead::new("POST", &headers),
+        headers,
+        body,
         credentials,
         &ReceiverOptions::default(),
-        body,
     )
 }
 
