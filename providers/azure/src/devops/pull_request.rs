@@ -103,14 +103,18 @@ fn without_fragment_and_query(url: &str) -> &str {
     url.split(['#', '?']).next().unwrap_or_default()
 }
 
-/// `url` if it is an `http(s)://` URL with a host and nothing a URL cannot
-/// hold (whitespace, control characters).
+/// `url` if it is an `http(s)://` URL with a host, without a query or
+/// fragment (a pull request's link has them cut off first; a repository's
+/// URL has none) and without what a URL cannot hold (whitespace, control
+/// characters).
 fn http_url(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
     let host_present = rest.split('/').next().is_some_and(|host| !host.is_empty());
-    let clean = !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    let clean = !url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '#' || c == '?');
     (host_present && clean).then_some(url)
 }
 
@@ -157,6 +161,8 @@ mod tests {
             "ftp://h/x",
             "https://h/a b",
             "h/x",
+            "https://h/a#b/c",
+            "https://h/a?b",
         ] {
             assert_eq!(http_url(bad), None, "{bad}");
         }

@@ -292,6 +292,10 @@ fn a_pull_request_event_that_names_no_page_is_malformed() {
         r#"{"pullRequestId":"3","_links":{"web":{"href":"https://dev.azure.com/o/p/_git/r/pullrequest/3"}}}"#,
         r#"{"pullRequestId":-3,"repository":{"webUrl":"https://dev.azure.com/o/p/_git/r"}}"#,
         r#"{"_links":{"web":"https://dev.azure.com/o/p/_git/r/pullrequest/3"}}"#,
+        // Found by fuzzing: a repository URL with a fragment or a query is
+        // no repository's URL, and must not make a pull request URL.
+        r#"{"pullRequestId":3,"repository":{"remoteUrl":"https://dev.azure.com/o/p#x/_git/r"}}"#,
+        r#"{"pullRequestId":3,"repository":{"webUrl":"https://dev.azure.com/o/p/_git/r?v=1"}}"#,
     ] {
         let body = pull_request("git.pullrequest.merged", resource);
         assert_eq!(
