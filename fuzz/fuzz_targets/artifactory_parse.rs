@@ -80,9 +80,9 @@ fuzz_target!(|data: &[u8]| {
                 assert!(push.digests.is_empty() && push.refs.is_empty());
             }
         }
-        Ok(Outcome::Ignored(reason)) => assert!(
-            reason.contains("no new image") || reason.contains("no image or chart")
-        ),
+        Ok(Outcome::Ignored(reason)) => {
+            assert!(reason.contains("no new image") || reason.contains("no image or chart"))
+        }
         Ok(other @ (Outcome::Ping | Outcome::PullRequestClosed { .. })) => {
             panic!("Artifactory announces no ping or pull request: {other:?}")
         }
