@@ -371,7 +371,7 @@ async fn a_missing_secret_makes_ready_false_and_leaves_siblings_working() {
         "{message}"
     );
     assert!(
-        message.contains("receiver \"github\": provider \"github\" is not served by this gateway"),
+        message.contains("receiver \"github\": Secret harbor-webhook has no key \"secret\""),
         "{message}"
     );
     assert!(!message.contains(AUTH));
