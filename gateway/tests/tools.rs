@@ -125,9 +125,10 @@ fn explain_refuses_bad_input_with_one_line_and_exit_2() {
             "the harbor provider refuses the payload (malformed_body): invalid request body",
         ),
         (
-            vec!["explain", "--provider", "quay", "--project", "p"],
+            vec!["explain", "--provider", "nexus", "--project", "p"],
             b"{}".as_slice(),
-            "unknown provider \"quay\"; this gateway serves: harbor",
+            "unknown provider \"nexus\"; this gateway serves: artifactory, azure, bitbucket, \
+             dockerhub, gitea, github, gitlab, harbor, quay",
         ),
     ] {
         let output = run(&mut binary(), &args, stdin);

@@ -342,7 +342,7 @@ async fn the_samples_apply_and_describe_the_harbor_guide() {
 fn every_crd_and_sample_parses() {
     let root = kargo_webhook_testenv::paths::repository_root();
     let crds = read_manifests(&root.join("config/crd")).expect("config/crd");
-    assert_eq!(crds.len(), 3);
+    assert_eq!(crds.len(), 4);
     for manifest in crds {
         serde_json::from_value::<CustomResourceDefinition>(manifest.object)
             .unwrap_or_else(|e| panic!("{}: {e}", manifest.path.display()));
