@@ -266,7 +266,7 @@ fn spawn_watches(
         )),
         tokio::spawn(kwatch::run(
             Api::<Warehouse>::all(client.clone()),
-            watcher::Config::default(),
+            watcher::Config::default().page_size(crate::index::sync::LIST_PAGE_SIZE),
             report(WATCHES[3]),
             IndexHandler::new(shared.index.clone(), Arc::clone(&shared.metrics)),
         )),

@@ -10,6 +10,13 @@ use crate::metrics::Metrics;
 use crate::selection::RuleCache;
 use crate::watch::{FailureHandled, WatchHandler};
 
+/// Warehouses per page of a (re-)list. Each page is decoded whole (with
+/// every object's `managedFields`) before it is indexed, and the allocator
+/// keeps the largest page's memory for the life of the process: pages of
+/// 100 instead of the client's 500 keep that to a fifth, for four more
+/// requests per 500 Warehouses.
+pub const LIST_PAGE_SIZE: u32 = 100;
+
 /// Applies Warehouse events to the shared index. A re-list builds a new
 /// index on the side and swaps it in at the end, so Warehouses deleted while
 /// the watch was down disappear and readers never see a partial list.
@@ -87,7 +94,8 @@ impl WatchHandler<Warehouse> for IndexHandler {
     }
 
     fn relist_done(&mut self) {
-        let fresh = self.relisted.take().unwrap_or_default();
+        let mut fresh = self.relisted.take().unwrap_or_default();
+        fresh.shrink_to_fit();
         self.update_gauge(&fresh);
         let stale = std::mem::replace(&mut *self.write(), fresh);
         // Rules only the replaced index held are dropped with it.
