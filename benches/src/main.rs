@@ -33,6 +33,9 @@ enum Case {
     Lookup,
     /// The HTTP path against a bare actix-web endpoint.
     Http,
+    /// Closed-loop deliveries that all refresh one Warehouse, and the API
+    /// server's own patch rate.
+    Refresh,
     /// Bursts of pushes for one repository with many subscribers.
     Burst,
     /// Initial sync and memory with thousands of Warehouses.
@@ -47,7 +50,7 @@ enum Case {
 #[command(name = "kargo-webhook-bench", about)]
 struct Args {
     /// The cases to run, in this order (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Case::Lookup, Case::Http, Case::Burst, Case::Index, Case::Projects])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Case::Lookup, Case::Http, Case::Refresh, Case::Burst, Case::Index, Case::Projects])]
     cases: Vec<Case>,
     /// Repetitions of each measurement (pairs, for A/B comparisons).
     #[arg(long, default_value_t = 3)]
@@ -133,6 +136,7 @@ async fn main() -> anyhow::Result<()> {
                 cases::lookup::run(settings.warehouses)?
             }
             (Case::Http, Some(bench)) => vec![cases::http_path::run(bench).await?],
+            (Case::Refresh, Some(bench)) => vec![cases::refresh_path::run(bench).await?],
             (Case::Burst, Some(bench)) => cases::burst::run(bench).await?,
             (Case::Index, Some(bench)) => vec![cases::index_scale::run(bench).await?],
             (Case::Projects, Some(bench)) => {

@@ -23,6 +23,8 @@ pub struct Load<'a> {
 /// What one `wrk` run measured.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
+    /// Requests answered over the run.
+    pub requests: u64,
     /// Requests per second.
     pub requests_per_second: f64,
     /// Median latency.
@@ -88,6 +90,13 @@ pub fn parse(text: &str) -> anyhow::Result<Measured> {
     let requests_per_second = value_after("Requests/sec:")
         .context("no Requests/sec")?
         .parse()?;
+    // `1200000 requests in 10.00s, 200.00MB read`
+    let requests = text
+        .lines()
+        .find_map(|line| line.trim().split_once(" requests in "))
+        .context("no request count")?
+        .0
+        .parse()?;
     let p50 = duration(value_after("50%").context("no 50% latency")?)?;
     let p99 = duration(value_after("99%").context("no 99% latency")?)?;
     let non_2xx = value_after("Non-2xx or 3xx responses:")
@@ -100,6 +109,7 @@ pub fn parse(text: &str) -> anyhow::Result<Measured> {
             .sum()
     });
     Ok(Measured {
+        requests,
         requests_per_second,
         p50,
         p99,
@@ -149,6 +159,7 @@ Transfer/sec:     20.00MB
     #[test]
     fn reads_throughput_latency_and_errors() {
         let measured = parse(OUTPUT).expect("parses");
+        assert_eq!(measured.requests, 1_200_000);
         assert_eq!(measured.requests_per_second, 119876.54);
         assert_eq!(measured.p50, Duration::from_micros(498));
         assert_eq!(measured.p99, Duration::from_micros(1250));

@@ -323,7 +323,7 @@ fn spawn_watches(
         )),
         tokio::spawn(kwatch::run(
             Api::<Warehouse>::all(client.clone()),
-            watcher::Config::default(),
+            watcher::Config::default().page_size(crate::index::sync::LIST_PAGE_SIZE),
             report("warehouses", synced.warehouses),
             WarehouseIndexer::new(shared.index.clone(), Arc::clone(&shared.metrics)),
         )),

@@ -67,7 +67,7 @@ pub mod internals {
     pub use crate::receivers::url::PathInputs;
     pub use crate::receivers::{Receiver, ReceiverTable, UrlLayout};
     pub use crate::refresh_events::RefreshEvents;
-    pub use crate::refresher::token::sent_at;
+    pub use crate::refresher::token::{TokenSource, sent_at};
     pub use crate::refresher::{
         NoObserver, PatchError, PatchResult, Patcher, RefreshSettings, Refresher,
     };

@@ -215,7 +215,7 @@ fn large_table(bench: &Bench, runs: &[Outcome], conditions: &str) -> Table {
         fixed(pick(&|o| o.per_warehouse(warehouses)), 1),
     ]);
     table.note(format!(
-        "{conditions} Targets: p99 < 3 s; patches per Warehouse <= deliveries/connections + 5 = {}.",
+        "{conditions} Targets: p99 < 1 s; patches per Warehouse <= deliveries/connections + 5 = {}.",
         settings.burst / settings.connections + 5
     ));
     table

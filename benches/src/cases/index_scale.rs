@@ -100,7 +100,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Table> {
         "The gateway's release binary as its own process (2 webhook workers, not pinned) with a KUBECONFIG, started fresh each run; \
          RSS is VmRSS {}s after indexed_warehouses reached {wanted}, peak is VmHWM. \
          Creating the Warehouses took {:.0}s (32 concurrent creates). \
-         1-minute load {start_load:.2} at start, {end_load:.2} at end. Targets: sync < 10 s, RSS <= 64 MiB.",
+         1-minute load {start_load:.2} at start, {end_load:.2} at end. Targets: sync < 10 s, RSS <= 20 MiB.",
         SETTLE.as_secs(),
         created_in.as_secs_f64()
     ));

@@ -5,3 +5,4 @@ pub mod http_path;
 pub mod index_scale;
 pub mod lookup;
 pub mod projects_scale;
+pub mod refresh_path;

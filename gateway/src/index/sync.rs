@@ -10,6 +10,13 @@ use crate::metrics::Metrics;
 use crate::selection::RuleCache;
 use crate::watch::{self, FailureHandled};
 
+/// Warehouses per page of a (re-)list. Each page is decoded whole (with
+/// every object's `managedFields`) before it is handed on, and the allocator
+/// keeps the largest page's memory for the life of the process: pages of
+/// 100 instead of the client's 500 keep that to a fifth, for four more
+/// requests per 500 Warehouses.
+pub const LIST_PAGE_SIZE: u32 = 100;
+
 /// Writes Warehouse events into the shared index. A re-list builds a new
 /// index on the side and swaps it in, so Warehouses deleted while the watch
 /// was down disappear. The index is stale from a watch failure until then.
@@ -84,6 +91,7 @@ impl watch::Index<Warehouse> for WarehouseIndexer {
             let (id, subscriptions) = parse(&object, &mut self.rules);
             fresh.apply(id, subscriptions);
         }
+        fresh.shrink_to_fit();
         self.update_gauge(&fresh);
         let stale = std::mem::replace(&mut *self.write(), fresh);
         // Rules only the replaced index held are dropped with it.

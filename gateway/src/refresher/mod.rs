@@ -3,10 +3,11 @@
 //! bursts so that a storm of pushes costs few patches without losing any.
 //!
 //! Per Warehouse, at most one patch is in flight and at most one follow-up
-//! is queued, sent no sooner than [`PATCH_SPACING`] after the one it
-//! waited for. A delivery joins the queued patch if there is one (it has not
-//! been sent yet, so it will be sent after the delivery arrived), or queues
-//! it. A delivery is answered when the patch it joined has been sent and has
+//! is queued, sent a little after the one it waited for returned: how
+//! long is learnt from the API server ([`pacing`]: about one patch latency
+//! when it answers, longer when it refuses, throttles or does not answer).
+//! A delivery joins the queued patch if there is one (it has not been sent
+//! yet, so it will be sent after the delivery arrived), or queues it. A delivery is answered when the patch it joined has been sent and has
 //! succeeded: that patch's send time is after the delivery's arrival, which
 //! is the invariant the tests check.
 //!
@@ -39,6 +40,7 @@ use crate::config::DEFAULT_MAX_CONCURRENT_PATCHES;
 use crate::kargo::WarehouseId;
 
 pub mod kube_patcher;
+mod pacing;
 pub mod token;
 
 pub use kube_patcher::KubePatcher;
@@ -72,6 +74,30 @@ pub enum ApiFailure {
 impl From<kube::Error> for ApiFailure {
     fn from(error: kube::Error) -> Self {
         Self::Client(Arc::new(error))
+    }
+}
+
+impl ApiFailure {
+    /// How long the API server asked to be left alone, if it throttled the
+    /// patch (429): its `Retry-After` (the Status's `retryAfterSeconds`),
+    /// or a second if it gave none.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Client(error) => match error.as_ref() {
+                kube::Error::Api(status) if status.code == 429 => Some(
+                    status
+                        .details
+                        .as_ref()
+                        .map(|details| details.retry_after_seconds)
+                        .filter(|seconds| *seconds > 0)
+                        .map_or(pacing::DEFAULT_RETRY_AFTER, |seconds| {
+                            Duration::from_secs(seconds.into())
+                        }),
+                ),
+                _ => None,
+            },
+            Self::Timeout(_) => None,
+        }
     }
 }
 
@@ -187,15 +213,6 @@ impl Default for RefreshSettings {
     }
 }
 
-/// Least time between the starts of a patch and the follow-up queued
-/// behind it. The follow-up waits for it and takes along every delivery
-/// that arrives meanwhile. Without it, many senders that each wait for
-/// their answer fall out of step with the Warehouse's patches and each of
-/// their deliveries costs one and a half to two patches; with it they fall
-/// into step and cost about one. A patch nobody queued behind (a first
-/// patch, or one sender's pushes one after another) is never delayed.
-pub const PATCH_SPACING: Duration = Duration::from_millis(250);
-
 type Waiter = oneshot::Sender<PatchResult>;
 
 #[derive(Default)]
@@ -220,6 +237,8 @@ struct Inner {
     /// One permit per patch that may be in flight; fair, so turns are
     /// taken in the order they were asked for.
     turns: Semaphore,
+    /// How long follow-ups wait after the patch before them.
+    pacer: Mutex<pacing::Pacer>,
     in_flight: AtomicU64,
     /// Patches run on the runtime that created the refresher, not on the
     /// HTTP worker that received the delivery: they outlive the request
@@ -263,6 +282,7 @@ impl Refresher {
                         .max_concurrent_patches
                         .clamp(1, Semaphore::MAX_PERMITS),
                 ),
+                pacer: Mutex::new(pacing::Pacer::default()),
                 in_flight: AtomicU64::new(0),
                 runtime: tokio::runtime::Handle::current(),
             }),
@@ -411,7 +431,9 @@ impl Inner {
             // (with its token's timestamp) is made after this point.
             let started = tokio::time::Instant::now();
             let result = self.send_one(warehouse).await;
+            let returned = tokio::time::Instant::now();
             drop(turn);
+            self.learn(&result, returned - started, returned);
             for waiter in batch {
                 let _ = waiter.send(result.clone());
             }
@@ -427,8 +449,34 @@ impl Inner {
             // Only a follow-up that is already queued waits: a lone sender
             // sending one push after another is never slowed down.
             if self.follow_up_queued(warehouse) {
-                tokio::time::sleep_until(started + PATCH_SPACING).await;
+                let follow_up_at = self.lock_pacer().follow_up_at(returned);
+                tokio::time::sleep_until(follow_up_at).await;
             }
+        }
+    }
+
+    fn lock_pacer(&self) -> std::sync::MutexGuard<'_, pacing::Pacer> {
+        // Every change to the pacer is a single step: usable if poisoned.
+        self.pacer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Tells the pacer how the API server answered a patch that took
+    /// `took` and returned at `returned`.
+    fn learn(&self, result: &PatchResult, took: Duration, returned: tokio::time::Instant) {
+        let answer = match result {
+            Ok(()) | Err(PatchError::NotFound) => Some(pacing::Answer::Answered { took }),
+            Err(PatchError::Api(ApiFailure::Timeout(_))) => Some(pacing::Answer::Unanswered),
+            Err(PatchError::Api(failure)) => Some(match failure.retry_after() {
+                Some(retry_after) => pacing::Answer::Throttled { retry_after },
+                None => pacing::Answer::Refused,
+            }),
+            // Not sent: nothing learnt about the API server.
+            Err(PatchError::Stopped) => None,
+        };
+        if let Some(answer) = answer {
+            self.lock_pacer().observe(answer, returned);
         }
     }
 
@@ -436,7 +484,7 @@ impl Inner {
     /// waits for it any more) and waits `delay`, or less if a delivery
     /// arrives meanwhile. Deliveries that arrived while the failed patch
     /// was in flight and still wait have had no patch of their own yet: no
-    /// wait for them (the spacing between patches still applies).
+    /// wait for them (the pacing between patches still applies).
     async fn back_off(&self, warehouse: &WarehouseId, delay: Duration) {
         let wake = Arc::new(Notify::new());
         {

@@ -26,6 +26,10 @@ struct RecordingPatcher {
     latency: Duration,
     /// Patches to fail with an API error before succeeding.
     failures_left: AtomicUsize,
+    /// Patches to throttle (429 with `retry_after_seconds`) before
+    /// succeeding.
+    throttled_left: AtomicUsize,
+    retry_after_seconds: u32,
     missing: Option<WarehouseId>,
 }
 
@@ -73,11 +77,25 @@ impl Patcher for RecordingPatcher {
             if self.missing.as_ref() == Some(warehouse) {
                 return Err(PatchError::NotFound);
             }
-            let failing = self
-                .failures_left
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                .is_ok();
-            if failing {
+            let take = |left: &AtomicUsize| {
+                left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+            };
+            if take(&self.throttled_left) {
+                // What the API server answers when it throttles.
+                let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "status": "Failure",
+                    "message": "Too many requests, please try again later.",
+                    "reason": "TooManyRequests",
+                    "details": {"retryAfterSeconds": self.retry_after_seconds},
+                    "code": 429,
+                }))
+                .expect("a Status");
+                return Err(PatchError::Api(kube::Error::Api(status.boxed()).into()));
+            }
+            if take(&self.failures_left) {
                 Err(PatchError::Api(
                     kube::Error::Service("injected".into()).into(),
                 ))
@@ -278,14 +296,13 @@ async fn a_failing_refresh_is_retried_until_it_lands() {
         refresher.refresh(warehouse("a")).await,
         Err(PatchError::Api(_))
     ));
-    // 0.1 (spaced to 0.25) + 0.2 (0.25) + 0.4 + 0.8 s, then one attempt a
-    // second: about a minute.
+    // 0.1 + 0.2 + 0.4 + 0.8 s, then one attempt a second: about a minute.
     tokio::time::sleep(Duration::from_secs(10 * 60)).await;
     let sent = patcher.sent();
     assert_eq!(sent.len(), FAILURES + 1, "every failure retried, then done");
     assert_eq!(observer.patched.load(Ordering::SeqCst), FAILURES + 1);
     let gaps: Vec<Duration> = sent.windows(2).map(|w| w[1].2 - w[0].2).collect();
-    assert_eq!(gaps[..4], [250, 250, 400, 800].map(Duration::from_millis));
+    assert_eq!(gaps[..4], [100, 200, 400, 800].map(Duration::from_millis));
     assert!(
         gaps[4..].iter().all(|gap| *gap == TEST_RETRY.max_delay),
         "the back-off stays at its bound: {gaps:?}"
@@ -371,8 +388,10 @@ async fn without_coalescing_every_delivery_costs_a_patch() {
 }
 
 /// Senders that each wait for their answer before sending again (as Harbor
-/// does per connection) cost about one patch per delivery per sender, not
-/// one and a half: the spacing between patches keeps them in step.
+/// does per connection) cost about one patch per round of deliveries, not
+/// one per half of them: the follow-up waits a patch latency after the
+/// patch before it, long enough for the senders it answered to come back
+/// and join it.
 #[tokio::test(start_paused = true)]
 async fn closed_loop_senders_cost_about_one_patch_per_round() {
     let patcher = Arc::new(RecordingPatcher::with_latency(Duration::from_millis(30)));
@@ -398,17 +417,138 @@ async fn closed_loop_senders_cost_about_one_patch_per_round() {
 }
 
 /// One sender sending pushes one after another waits for its own patch
-/// only: the spacing applies to follow-ups queued behind a patch in flight.
+/// only: the pacing applies to follow-ups queued behind a patch in flight.
 #[tokio::test(start_paused = true)]
-async fn a_lone_sender_is_not_slowed_by_the_spacing() {
-    let patcher = Arc::new(RecordingPatcher::with_latency(Duration::from_millis(30)));
+async fn a_lone_sender_is_not_slowed_by_the_pacing() {
+    let latency = Duration::from_millis(30);
+    let patcher = Arc::new(RecordingPatcher::with_latency(latency));
     let (refresher, _) = refresher(&patcher, true);
     let start = Instant::now();
     for _ in 0..10 {
         assert_eq!(refresher.refresh(warehouse("a")).await, Ok(()));
     }
     assert_eq!(patcher.count(&warehouse("a")), 10);
-    assert!(start.elapsed() < PATCH_SPACING * 2, "{:?}", start.elapsed());
+    assert_eq!(start.elapsed(), latency * 10);
+}
+
+/// Closed-loop senders to one Warehouse of a fast API server (3 ms a
+/// patch; each answer takes 0.5 ms to come back as the next delivery):
+/// no fixed delay holds them, so they get about one answer per two patch
+/// latencies, while each patch serves every sender.
+#[tokio::test(start_paused = true)]
+async fn a_fast_server_answers_closed_loop_senders_fast_with_few_patches() {
+    const SENDERS: u64 = 16;
+    let latency = Duration::from_millis(3);
+    let patcher = Arc::new(RecordingPatcher::with_latency(latency));
+    let (refresher, _) = refresher(&patcher, true);
+    let run = Duration::from_secs(1);
+    let end = Instant::now() + run;
+    let senders = (0..SENDERS).map(|sender| {
+        let refresher = refresher.clone();
+        async move {
+            // Out of step at first.
+            tokio::time::sleep(Duration::from_micros(sender * 300)).await;
+            let mut answered = Vec::new();
+            while Instant::now() < end {
+                let arrived = Instant::now();
+                assert_eq!(refresher.refresh(warehouse("a")).await, Ok(()));
+                answered.push(arrived.elapsed());
+                tokio::time::sleep(Duration::from_micros(500)).await;
+            }
+            answered
+        }
+    });
+    let waits: Vec<Duration> = futures::future::join_all(senders)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let deliveries = waits.len();
+    let patches = patcher.count(&warehouse("a"));
+    // One patch every 6 ms (3 in flight, then 3 of spacing, in which the
+    // senders it answered come back), each serving all 16 senders.
+    assert!(
+        deliveries >= 2_000,
+        "{deliveries} deliveries in {run:?}: the pacing held them back"
+    );
+    assert!(
+        patches * 12 <= deliveries,
+        "{patches} patches for {deliveries} deliveries"
+    );
+    let longest = waits.iter().max().copied().unwrap_or_default();
+    assert!(longest <= latency * 4, "a delivery waited {longest:?}");
+}
+
+/// A slow API server gets fewer, larger patches: the follow-up waits one
+/// (smoothed) patch latency after the patch before it returned.
+#[tokio::test(start_paused = true)]
+async fn a_slow_server_spaces_follow_ups_by_its_latency() {
+    let latency = Duration::from_millis(200);
+    let patcher = Arc::new(RecordingPatcher::with_latency(latency));
+    let (refresher, _) = refresher(&patcher, true);
+    let first = tokio::spawn(refresher.refresh(warehouse("a")));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let second = tokio::spawn(refresher.refresh(warehouse("a")));
+    assert_eq!(first.await.expect("task"), Ok(()));
+    assert_eq!(second.await.expect("task"), Ok(()));
+    let sent = patcher.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].2 - sent[0].2, latency * 2, "sent, returned, spaced");
+}
+
+/// A 429 holds the follow-ups (and the retry) for the `Retry-After` the
+/// API server sent, however fast it answered.
+#[tokio::test(start_paused = true)]
+async fn a_throttled_patch_holds_the_follow_up_for_its_retry_after() {
+    let patcher = Arc::new(RecordingPatcher {
+        throttled_left: AtomicUsize::new(1),
+        retry_after_seconds: 2,
+        ..RecordingPatcher::with_latency(Duration::from_millis(5))
+    });
+    let (refresher, _) = refresher(&patcher, true);
+    let first = tokio::spawn(refresher.refresh(warehouse("a")));
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let queued = tokio::spawn(refresher.refresh(warehouse("a")));
+    assert!(matches!(
+        first.await.expect("task"),
+        Err(PatchError::Api(failure)) if failure.retry_after() == Some(Duration::from_secs(2))
+    ));
+    assert_eq!(queued.await.expect("task"), Ok(()));
+    let sent = patcher.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[1].2 - sent[0].2,
+        Duration::from_millis(5) + Duration::from_secs(2)
+    );
+}
+
+/// While the API server refuses patches, follow-ups for deliveries that
+/// keep arriving are spaced further and further apart (up to a second).
+#[tokio::test(start_paused = true)]
+async fn refused_patches_space_the_follow_ups_further_apart() {
+    let patcher = Arc::new(RecordingPatcher {
+        failures_left: AtomicUsize::new(usize::MAX),
+        ..RecordingPatcher::with_latency(Duration::from_millis(1))
+    });
+    let (refresher, _) = refresher(&patcher, true);
+    // A delivery every millisecond for five seconds, each waiting for its
+    // answer in the background.
+    for _ in 0..5_000 {
+        tokio::spawn(refresher.refresh(warehouse("a")));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let sent = patcher.sent();
+    let gaps: Vec<Duration> = sent.windows(2).map(|w| w[1].2 - w[0].2).collect();
+    assert_eq!(
+        gaps[..5],
+        [51, 101, 201, 401, 801].map(Duration::from_millis),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps[5..]
+            .iter()
+            .all(|gap| *gap == Duration::from_millis(1_001))
+    );
 }
 
 #[tokio::test(start_paused = true)]
