@@ -180,6 +180,25 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// A Git push: the repository under each of `keys` (its clone URL, its
+    /// SSH URL, ...; keys that normalize alike merge), each with the moved
+    /// `refs` and the changed `paths`.
+    pub fn git_push(
+        keys: impl IntoIterator<Item = RepoKey>,
+        refs: &[&str],
+        paths: &ChangedPaths,
+    ) -> Self {
+        let mut builder = RefreshBuilder::default();
+        for key in keys {
+            let mut entry = builder.repository(key);
+            refs.iter().for_each(|git_ref| entry.add_ref(git_ref));
+            entry.add_changed_paths(paths.clone());
+        }
+        builder.build()
+    }
+}
+
 /// Builds an [`Outcome::Refresh`] from pushes in linear time: repositories
 /// in first-seen order, each tag, digest and ref once. A body with tens of
 /// thousands of resources must not cost quadratic time on a worker thread.

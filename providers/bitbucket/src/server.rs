@@ -1,7 +1,7 @@
 //! Bitbucket Server and Data Center: `repo:refs_changed`, and pull requests
 //! merged or declined.
 
-use kargo_webhook_provider::{ChangedPaths, Outcome, ProviderError, RefreshBuilder, RepoKey};
+use kargo_webhook_provider::{ChangedPaths, Outcome, ProviderError, RepoKey};
 use serde::Deserialize;
 
 use crate::INVALID_BODY;
@@ -73,15 +73,7 @@ pub(crate) fn refs_changed(body: &[u8]) -> Result<Outcome, ProviderError> {
         .flatten()
         .filter_map(Change::full_ref)
         .collect();
-    let mut builder = RefreshBuilder::default();
-    for key in keys {
-        let mut entry = builder.repository(key);
-        for full_ref in &refs {
-            entry.add_ref(full_ref);
-        }
-        entry.add_changed_paths(ChangedPaths::Unknown);
-    }
-    Ok(builder.build())
+    Ok(Outcome::git_push(keys, &refs, &ChangedPaths::Unknown))
 }
 
 impl Change<'_> {

@@ -1,6 +1,6 @@
 //! A push event: the repository, the ref that moved and the files changed.
 
-use kargo_webhook_provider::{Outcome, ProviderError, RefreshBuilder, RepoKey};
+use kargo_webhook_provider::{Outcome, ProviderError, RepoKey};
 use serde::Deserialize;
 
 use crate::body::{INVALID_BODY, parse_body};
@@ -44,22 +44,16 @@ pub(crate) fn outcome(body: &[u8]) -> Result<Outcome, ProviderError> {
         push.commits.as_deref().unwrap_or_default(),
         push.total_commits.unwrap_or_default(),
     );
-    let mut builder = RefreshBuilder::default();
     let urls = [&repository.clone_url, &repository.ssh_url];
-    for key in urls
+    let keys: Vec<RepoKey> = urls
         .into_iter()
         .filter_map(non_empty)
         .filter_map(|url| RepoKey::git(url).ok())
-    {
-        let mut entry = builder.repository(key);
-        // A push without a ref concerns every subscriber of the repository.
-        if let Some(git_ref) = non_empty(&push.git_ref) {
-            entry.add_ref(git_ref);
-        }
-        entry.add_changed_paths(paths.clone());
-    }
-    if builder.is_empty() {
+        .collect();
+    if keys.is_empty() {
         return Err(INVALID_BODY);
     }
-    Ok(builder.build())
+    // A push without a ref concerns every subscriber of the repository.
+    let refs: Vec<&str> = non_empty(&push.git_ref).into_iter().collect();
+    Ok(Outcome::git_push(keys, &refs, &paths))
 }

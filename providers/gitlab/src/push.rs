@@ -1,7 +1,7 @@
 //! `Push Hook` and `Tag Push Hook`: the repository, the ref, and the files
 //! the commits changed.
 
-use kargo_webhook_provider::{ChangedPaths, Outcome, ProviderError, RefreshBuilder, RepoKey};
+use kargo_webhook_provider::{ChangedPaths, Outcome, ProviderError, RepoKey};
 use serde::Deserialize;
 
 use crate::INVALID_BODY;
@@ -79,16 +79,13 @@ pub(crate) fn pushed(body: &[u8], kind: PushKind) -> Result<Outcome, ProviderErr
         ),
         PushKind::Tag => ChangedPaths::Unknown,
     };
-    let git_ref = push.git_ref.as_deref().filter(|r| !r.is_empty());
-    let mut builder = RefreshBuilder::default();
-    for key in keys {
-        let mut entry = builder.repository(key);
-        if let Some(git_ref) = git_ref {
-            entry.add_ref(git_ref);
-        }
-        entry.add_changed_paths(paths.clone());
-    }
-    Ok(builder.build())
+    let refs: Vec<&str> = push
+        .git_ref
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .into_iter()
+        .collect();
+    Ok(Outcome::git_push(keys, &refs, &paths))
 }
 
 /// The files the push changed, complete only when every commit is listed.

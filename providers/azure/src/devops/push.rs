@@ -1,6 +1,6 @@
 //! A `git.push` event: the repository and the refs that moved.
 
-use kargo_webhook_provider::{ChangedPaths, Outcome, RefreshBuilder, RepoKey};
+use kargo_webhook_provider::{ChangedPaths, Outcome, RepoKey};
 use serde::Deserialize;
 
 use crate::devops::repository::Repository;
@@ -43,11 +43,6 @@ pub(crate) fn pushed(resource: &[u8]) -> Option<Outcome> {
         .flatten()
         .filter_map(|update| non_empty(&update.name))
         .collect();
-    let mut builder = RefreshBuilder::default();
-    for key in std::iter::once(remote).chain(ssh) {
-        let mut entry = builder.repository(key);
-        refs.iter().for_each(|git_ref| entry.add_ref(git_ref));
-        entry.add_changed_paths(ChangedPaths::Unknown);
-    }
-    Some(builder.build())
+    let keys = std::iter::once(remote).chain(ssh);
+    Some(Outcome::git_push(keys, &refs, &ChangedPaths::Unknown))
 }
