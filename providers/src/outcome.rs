@@ -201,13 +201,19 @@ impl Outcome {
 
 /// Builds an [`Outcome::Refresh`] from pushes in linear time: repositories
 /// in first-seen order, each tag, digest and ref once. A body with tens of
-/// thousands of resources must not cost quadratic time on a worker thread.
+/// thousands of resources must not cost quadratic time on a worker thread;
+/// the usual delivery (one repository, a tag and a digest) must not pay for
+/// hashing either: lists are searched in place until they grow past
+/// [`SEARCHED_IN_PLACE`], then through a hash set.
 #[derive(Debug, Default)]
 pub struct RefreshBuilder {
     merged: Vec<Merging>,
-    by_repository: HashMap<RepoKey, usize>,
-    seen: HashSet<(usize, Pushed)>,
+    /// Built once there are more than [`SEARCHED_IN_PLACE`] repositories.
+    by_repository: Option<HashMap<RepoKey, usize>>,
 }
+
+/// Entries searched one by one before a hash set takes over.
+const SEARCHED_IN_PLACE: usize = 16;
 
 /// One repository being built: its push, and whether a content or changed
 /// paths were recorded yet (the first recorded value is taken as it is,
@@ -217,6 +223,9 @@ struct Merging {
     push: PushedRepository,
     content_seen: bool,
     paths_seen: bool,
+    /// Built once the repository's tags, digests and refs together are
+    /// more than [`SEARCHED_IN_PLACE`].
+    seen: Option<HashSet<Pushed>>,
 }
 
 /// A tag, a digest or a ref of one repository, for de-duplication.
@@ -232,22 +241,40 @@ impl RefreshBuilder {
     /// new. The entry borrows the builder: values can only be added to a
     /// repository of this builder.
     pub fn repository(&mut self, repository: RepoKey) -> RepositoryEntry<'_> {
-        let index = match self.by_repository.get(&repository) {
-            Some(&index) => index,
+        let index = match self.position(&repository) {
+            Some(index) => index,
             None => {
                 let index = self.merged.len();
-                self.by_repository.insert(repository.clone(), index);
+                if let Some(by_repository) = &mut self.by_repository {
+                    by_repository.insert(repository.clone(), index);
+                }
                 self.merged.push(Merging {
                     push: PushedRepository::new(repository),
                     content_seen: false,
                     paths_seen: false,
+                    seen: None,
                 });
+                if self.by_repository.is_none() && self.merged.len() > SEARCHED_IN_PLACE {
+                    let by_repository = self.merged.iter().enumerate();
+                    let by_repository = by_repository.map(|(i, m)| (m.push.repository.clone(), i));
+                    self.by_repository = Some(by_repository.collect());
+                }
                 index
             }
         };
         RepositoryEntry {
             builder: self,
             index,
+        }
+    }
+
+    fn position(&self, repository: &RepoKey) -> Option<usize> {
+        match &self.by_repository {
+            Some(by_repository) => by_repository.get(repository).copied(),
+            None => self
+                .merged
+                .iter()
+                .position(|m| &m.push.repository == repository),
         }
     }
 
@@ -273,17 +300,17 @@ pub struct RepositoryEntry<'a> {
 impl RepositoryEntry<'_> {
     /// Records a tag, once.
     pub fn add_tag(&mut self, tag: &str) {
-        self.record(Pushed::Tag(tag.to_owned()));
+        self.record(Kind::Tag, tag);
     }
 
     /// Records a digest, once.
     pub fn add_digest(&mut self, digest: &str) {
-        self.record(Pushed::Digest(digest.to_owned()));
+        self.record(Kind::Digest, digest);
     }
 
     /// Records a Git ref, once.
     pub fn add_ref(&mut self, git_ref: &str) {
-        self.record(Pushed::Ref(git_ref.to_owned()));
+        self.record(Kind::Ref, git_ref);
     }
 
     /// Records what a push carries; two different contents make
@@ -318,20 +345,58 @@ impl RepositoryEntry<'_> {
         self.builder.merged.get_mut(self.index)
     }
 
-    fn record(&mut self, pushed: Pushed) {
-        let builder = &mut *self.builder;
-        let Some(merging) = builder.merged.get_mut(self.index) else {
+    fn record(&mut self, kind: Kind, value: &str) {
+        let Some(merging) = self.merging() else {
             return;
         };
         let repository = &mut merging.push;
-        let (list, value) = match &pushed {
-            Pushed::Tag(tag) => (&mut repository.tags, tag.clone()),
-            Pushed::Digest(digest) => (&mut repository.digests, digest.clone()),
-            Pushed::Ref(git_ref) => (&mut repository.refs, git_ref.clone()),
+        let new = match &mut merging.seen {
+            Some(seen) => seen.insert(kind.pushed(value)),
+            None => !kind.list(repository).iter().any(|known| known == value),
         };
-        if builder.seen.insert((self.index, pushed)) {
-            list.push(value);
+        if !new {
+            return;
         }
+        kind.list(repository).push(value.to_owned());
+        let recorded = repository.tags.len() + repository.digests.len() + repository.refs.len();
+        if merging.seen.is_none() && recorded > SEARCHED_IN_PLACE {
+            merging.seen = Some(Kind::all_pushed(repository).collect());
+        }
+    }
+}
+
+/// Which list of a repository a value goes to.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Tag,
+    Digest,
+    Ref,
+}
+
+impl Kind {
+    fn list(self, repository: &mut PushedRepository) -> &mut Vec<String> {
+        match self {
+            Self::Tag => &mut repository.tags,
+            Self::Digest => &mut repository.digests,
+            Self::Ref => &mut repository.refs,
+        }
+    }
+
+    fn pushed(self, value: &str) -> Pushed {
+        let value = value.to_owned();
+        match self {
+            Self::Tag => Pushed::Tag(value),
+            Self::Digest => Pushed::Digest(value),
+            Self::Ref => Pushed::Ref(value),
+        }
+    }
+
+    /// Everything recorded of `repository`, for its hash set.
+    fn all_pushed(repository: &PushedRepository) -> impl Iterator<Item = Pushed> + '_ {
+        let tags = repository.tags.iter().map(|v| Self::Tag.pushed(v));
+        let digests = repository.digests.iter().map(|v| Self::Digest.pushed(v));
+        let refs = repository.refs.iter().map(|v| Self::Ref.pushed(v));
+        tags.chain(digests).chain(refs)
     }
 }
 
@@ -537,6 +602,37 @@ mod tests {
         assert_eq!(merged[1].repository, other);
         assert!(merged[1].tags.is_empty());
         assert_eq!(merged[1].digests, ["sha256:bb"]);
+    }
+
+    #[test]
+    fn values_stay_once_each_across_the_switch_to_hash_sets() {
+        // 40 repositories and 61 values each, every one recorded twice: both
+        // counts cross the point where searching in place stops.
+        let keys: Vec<RepoKey> = (0..40)
+            .map(|i| RepoKey::image(&format!("harbor.example.org/team/app{i}")).expect("valid"))
+            .collect();
+        let mut builder = RefreshBuilder::default();
+        for _ in 0..2 {
+            for key in &keys {
+                let mut entry = builder.repository(key.clone());
+                for value in 0..30 {
+                    entry.add_tag(&format!("v{value}"));
+                    entry.add_digest(&format!("sha256:{value}"));
+                }
+                entry.add_ref("refs/heads/main");
+            }
+        }
+        let Outcome::Refresh(merged) = builder.build() else {
+            panic!("refresh expected");
+        };
+        let repositories: Vec<&RepoKey> = merged.iter().map(|m| &m.repository).collect();
+        assert_eq!(repositories, keys.iter().collect::<Vec<_>>());
+        for push in &merged {
+            assert_eq!(push.tags.len(), 30);
+            assert_eq!(push.tags[..2], ["v0", "v1"]);
+            assert_eq!(push.digests.len(), 30);
+            assert_eq!(push.refs, ["refs/heads/main"]);
+        }
     }
 
     #[test]
