@@ -10,16 +10,18 @@ use crate::metrics::Metrics;
 use crate::selection::RuleCache;
 use crate::watch::{self, FailureHandled};
 
-/// Warehouses per page of a (re-)list. Each page is decoded whole (with
-/// every object's `managedFields`) before it is handed on, and the allocator
-/// keeps the largest page's memory for the life of the process: pages of
-/// 100 instead of the client's 500 keep that to a fifth, for four more
-/// requests per 500 Warehouses.
+/// Warehouses per page of a (re-)list. The watcher decodes each page whole
+/// (every object with its `managedFields`) and hands its Warehouses on one
+/// by one; each is indexed and dropped, so a page is the most of a list
+/// held at once, and the allocator keeps the largest page's memory for the
+/// life of the process: pages of 100 instead of the client's 500 keep that
+/// to a fifth, for four more requests per 500 Warehouses.
 pub const LIST_PAGE_SIZE: u32 = 100;
 
-/// Writes Warehouse events into the shared index. A re-list builds a new
-/// index on the side and swaps it in, so Warehouses deleted while the watch
-/// was down disappear. The index is stale from a watch failure until then.
+/// Writes Warehouse events into the shared index. A (re-)list builds a new
+/// index on the side, Warehouse by Warehouse, and swaps it in when the list
+/// is complete, so Warehouses deleted while the watch was down disappear.
+/// The index is stale from a watch failure until then.
 #[derive(Debug)]
 pub struct WarehouseIndexer {
     index: SharedIndex,
@@ -70,6 +72,8 @@ fn parse(warehouse: &Warehouse, rules: &mut RuleCache) -> (WarehouseId, Subscrip
 }
 
 impl watch::Index<Warehouse> for WarehouseIndexer {
+    type Listing = WarehouseIndex;
+
     fn apply(&mut self, object: Warehouse) {
         let (id, subscriptions) = parse(&object, &mut self.rules);
         let mut index = self.write();
@@ -83,18 +87,21 @@ impl watch::Index<Warehouse> for WarehouseIndexer {
         self.update_gauge(&index);
     }
 
-    fn reset(&mut self, objects: Vec<Warehouse>) {
-        let mut fresh = WarehouseIndex::default();
-        // Each object is dropped once read, so the list and the new index
-        // are not both held whole.
-        for object in objects {
-            let (id, subscriptions) = parse(&object, &mut self.rules);
-            fresh.apply(id, subscriptions);
-        }
+    fn start_listing(&self) -> WarehouseIndex {
+        WarehouseIndex::default()
+    }
+
+    fn listed(&mut self, fresh: &mut WarehouseIndex, object: Warehouse) {
+        let (id, subscriptions) = parse(&object, &mut self.rules);
+        fresh.apply(id, subscriptions);
+    }
+
+    fn reset(&mut self, mut fresh: WarehouseIndex) {
         fresh.shrink_to_fit();
         self.update_gauge(&fresh);
         let stale = std::mem::replace(&mut *self.write(), fresh);
-        // Rules only the replaced index held are dropped with it.
+        // Rules only the replaced index held are dropped with it; the fresh
+        // one (now the shared index) holds its own, which pruning keeps.
         drop(stale);
         self.rules.prune();
     }
@@ -110,17 +117,26 @@ mod tests {
     use super::*;
     use crate::watch::Index;
 
+    /// Lists `warehouses` into `indexer`.
+    fn list(indexer: &mut WarehouseIndexer, warehouses: Vec<Warehouse>) {
+        let mut listing = indexer.start_listing();
+        for warehouse in warehouses {
+            indexer.listed(&mut listing, warehouse);
+        }
+        indexer.reset(listing);
+    }
+
     #[test]
     fn the_index_is_stale_until_listed_and_again_after_a_watch_failure() {
         let index = SharedIndex::default();
         let mut indexer = WarehouseIndexer::new(index.clone(), Arc::new(Metrics::new()));
         let stale = || index.read().expect("lock").is_stale();
         assert!(stale(), "nothing listed yet");
-        indexer.reset(Vec::new());
+        list(&mut indexer, Vec::new());
         assert!(!stale());
         indexer.failed(&kube::runtime::watcher::Error::NoResourceVersion);
         assert!(stale(), "events may have been missed");
-        indexer.reset(Vec::new());
+        list(&mut indexer, Vec::new());
         assert!(!stale());
     }
 }

@@ -180,7 +180,8 @@ impl ConfigKind for ClusterConfig {
 }
 
 /// Keeps the ProjectConfigs or the ClusterConfigs of the sources in step
-/// with their watch.
+/// with their watch. A (re-)list gathers the entries on the side and
+/// replaces this kind's all at once when complete.
 #[derive(Debug)]
 pub struct ConfigIndex<K> {
     shared: Arc<SharedSources>,
@@ -198,6 +199,8 @@ impl<K> ConfigIndex<K> {
 }
 
 impl<K: ConfigKind> watch::Index<K> for ConfigIndex<K> {
+    type Listing = Vec<(Owner, ConfigEntry)>;
+
     fn apply(&mut self, object: K) {
         let (owner, entry) = object.entry();
         let previous = self.shared.lock().configs.insert(owner, entry.clone());
@@ -225,16 +228,22 @@ impl<K: ConfigKind> watch::Index<K> for ConfigIndex<K> {
         self.shared.receivers_changed.notify_one();
     }
 
-    fn reset(&mut self, objects: Vec<K>) {
+    fn start_listing(&self) -> Self::Listing {
+        Vec::new()
+    }
+
+    fn listed(&mut self, listing: &mut Self::Listing, object: K) {
+        listing.push(object.entry());
+    }
+
+    fn reset(&mut self, listing: Self::Listing) {
         {
             let mut sources = self.shared.lock();
             // Only this kind's: the other kind has its own watch.
             sources
                 .configs
                 .retain(|owner, _| owner.kind() != K::kind(&()));
-            sources
-                .configs
-                .extend(objects.iter().map(ConfigKind::entry));
+            sources.configs.extend(listing);
         }
         self.shared.configs_changed.notify_one();
         self.shared.receivers_changed.notify_one();
@@ -254,7 +263,9 @@ pub fn needed_secret_keys(registry: &Registry) -> Arc<BTreeSet<&'static str>> {
 }
 
 /// Keeps the Secrets of one namespace in the sources in step with their
-/// watch, keeping only the keys some linked provider declares.
+/// watch, keeping only the keys some linked provider declares. A (re-)list
+/// gathers them on the side and replaces the namespace's all at once when
+/// complete.
 #[derive(Debug)]
 pub struct SecretIndex {
     shared: Arc<SharedSources>,
@@ -332,6 +343,8 @@ impl SecretIndex {
 }
 
 impl watch::Index<Secret> for SecretIndex {
+    type Listing = HashMap<(String, String), Arc<SecretData>>;
+
     fn apply(&mut self, object: Secret) {
         let (key, data) = self.entry(&object);
         if let Some(mut sources) = self.current() {
@@ -350,9 +363,17 @@ impl watch::Index<Secret> for SecretIndex {
         }
     }
 
-    fn reset(&mut self, objects: Vec<Secret>) {
-        let listed = objects.iter().map(|secret| self.entry(secret)).collect();
-        self.replace(NamespaceRead::Read, listed);
+    fn start_listing(&self) -> Self::Listing {
+        HashMap::new()
+    }
+
+    fn listed(&mut self, listing: &mut Self::Listing, object: Secret) {
+        let (key, data) = self.entry(&object);
+        listing.insert(key, data);
+    }
+
+    fn reset(&mut self, listing: Self::Listing) {
+        self.replace(NamespaceRead::Read, listing);
     }
 
     fn failed(&mut self, error: &watcher::Error) -> FailureHandled {
