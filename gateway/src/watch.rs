@@ -325,6 +325,27 @@ mod tests {
     }
 
     #[test]
+    fn a_re_list_replaces_what_was_held_only_once_complete() {
+        let readiness = Arc::new(Readiness::default());
+        let mut driver = driver(&readiness);
+        list(&mut driver, &[("a", "1"), ("b", "1")]);
+        driver.event(Event::Init);
+        driver.event(Event::InitApply(object("b", "2")));
+        driver.event(Event::InitApply(object("c", "1")));
+        assert_eq!(
+            held(&driver),
+            [("a", "1"), ("b", "1")],
+            "a re-list in progress leaves the last complete one in place"
+        );
+        driver.event(Event::InitDone);
+        assert_eq!(
+            held(&driver),
+            [("b", "2"), ("c", "1")],
+            "what was not re-listed is gone"
+        );
+    }
+
+    #[test]
     fn a_failure_discards_the_list_in_progress_and_unreadies_until_the_next() {
         let readiness = Arc::new(Readiness::default());
         let mut driver = driver(&readiness);
@@ -332,6 +353,7 @@ mod tests {
         driver.event(Event::Init);
         driver.event(Event::InitApply(object("gone", "1")));
         let delay = driver.failed(WatchFailure::Ended);
+        assert_eq!(held(&driver), [("a", "1")], "the list cut short is dropped");
         assert!(delay < RELIST_FIRST_DELAY * 2, "{delay:?}");
         let not_ready = readiness.check().expect_err("the watch failed");
         assert_eq!(not_ready.waiting, ["configmaps"]);

@@ -114,8 +114,28 @@ impl watch::Index<Warehouse> for WarehouseIndexer {
 
 #[cfg(test)]
 mod tests {
+    use kargo_webhook_provider::RepoKey;
+
     use super::*;
+    use crate::kargo::WarehouseScope;
     use crate::watch::Index;
+
+    /// A Warehouse subscribing to image `repository` with tags matching `allow`.
+    fn warehouse(name: &str, repository: &str, allow: &str) -> Warehouse {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "kargo.akuity.io/v1alpha1",
+            "kind": "Warehouse",
+            "metadata": {"name": name, "namespace": "demo"},
+            "spec": {"subscriptions": [
+                {"image": {
+                    "repoURL": repository,
+                    "imageSelectionStrategy": "Lexical",
+                    "allowTagsRegexes": [allow],
+                }},
+            ]},
+        }))
+        .expect("a Warehouse")
+    }
 
     /// Lists `warehouses` into `indexer`.
     fn list(indexer: &mut WarehouseIndexer, warehouses: Vec<Warehouse>) {
@@ -138,5 +158,72 @@ mod tests {
         assert!(stale(), "events may have been missed");
         list(&mut indexer, Vec::new());
         assert!(!stale());
+    }
+
+    #[test]
+    fn a_list_in_progress_is_not_visible_and_a_complete_one_replaces_the_index() {
+        let index = SharedIndex::default();
+        let metrics = Arc::new(Metrics::new());
+        let mut indexer = WarehouseIndexer::new(index.clone(), Arc::clone(&metrics));
+        let all = WarehouseScope::AllNamespaces;
+        let subscribed = |repository: &str| {
+            let key = RepoKey::image(repository).expect("a repository");
+            let index = index.read().expect("lock");
+            index
+                .candidates(&key, &all)
+                .map(|(id, _)| id.clone())
+                .collect::<Vec<_>>()
+        };
+        list(
+            &mut indexer,
+            vec![warehouse("old", "r.example.org/old", "^v")],
+        );
+        assert_eq!(
+            subscribed("r.example.org/old"),
+            [WarehouseId::new("demo", "old")]
+        );
+
+        let mut listing = indexer.start_listing();
+        indexer.listed(
+            &mut listing,
+            warehouse("new", "r.example.org/new", "^main-"),
+        );
+        assert!(
+            subscribed("r.example.org/new").is_empty(),
+            "a list in progress is not a list"
+        );
+        assert_eq!(subscribed("r.example.org/old").len(), 1);
+
+        indexer.reset(listing);
+        assert!(
+            subscribed("r.example.org/old").is_empty(),
+            "what was not re-listed is gone"
+        );
+        assert_eq!(
+            subscribed("r.example.org/new"),
+            [WarehouseId::new("demo", "new")]
+        );
+        assert!(!index.read().expect("lock").is_stale());
+        assert_eq!(metrics.indexed_warehouses.get(), 1);
+    }
+
+    #[test]
+    fn a_re_list_keeps_the_rules_its_warehouses_use_and_forgets_the_others() {
+        let index = SharedIndex::default();
+        let mut indexer = WarehouseIndexer::new(index.clone(), Arc::new(Metrics::new()));
+        list(&mut indexer, vec![warehouse("a", "r.example.org/a", "^v")]);
+        list(
+            &mut indexer,
+            vec![
+                warehouse("b", "r.example.org/b", "^main-"),
+                warehouse("c", "r.example.org/c", "^main-"),
+            ],
+        );
+        assert_eq!(indexer.rules.len(), 1, "only the rule of b and c is held");
+        let index = index.read().expect("lock");
+        let key = RepoKey::image("r.example.org/b").expect("a repository");
+        let all = WarehouseScope::AllNamespaces;
+        let (_, rule) = index.candidates(&key, &all).next().expect("b is indexed");
+        assert!(rule.accepts("main-1") && !rule.accepts("v1"));
     }
 }

@@ -116,4 +116,43 @@ mod tests {
         indexer.failed(&kube::runtime::watcher::Error::NoResourceVersion);
         assert!(index.read().expect("lock").is_stale());
     }
+
+    #[test]
+    fn a_list_in_progress_is_not_visible_and_a_complete_one_replaces_the_index() {
+        let index = SharedPromotionIndex::default();
+        let mut indexer = PromotionIndexer::new(index.clone());
+        let all = WarehouseScope::AllNamespaces;
+        let waiting = |url: &str| index.read().expect("lock").waiting_on(url, &all);
+        list(
+            &mut indexer,
+            vec![promotion("old", "Running", "https://x/pull/1")],
+        );
+        indexer.failed(&kube::runtime::watcher::Error::NoResourceVersion);
+
+        let mut listing = indexer.start_listing();
+        indexer.listed(
+            &mut listing,
+            promotion("new", "Running", "https://x/pull/2"),
+        );
+        assert!(
+            waiting("https://x/pull/2").is_empty(),
+            "a list in progress is not a list"
+        );
+        assert_eq!(
+            waiting("https://x/pull/1"),
+            [PromotionId::new("demo", "old")]
+        );
+        assert!(index.read().expect("lock").is_stale());
+
+        indexer.reset(listing);
+        assert!(
+            waiting("https://x/pull/1").is_empty(),
+            "what was not re-listed is gone"
+        );
+        assert_eq!(
+            waiting("https://x/pull/2"),
+            [PromotionId::new("demo", "new")]
+        );
+        assert!(!index.read().expect("lock").is_stale());
+    }
 }
