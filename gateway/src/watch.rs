@@ -1,9 +1,14 @@
 //! The watch driver: runs a Kubernetes watch and keeps an [`Index`] up to
 //! date from it. The driver owns the bookkeeping every index would
-//! otherwise repeat (kubert's `index` module is the model): it buffers a
-//! list and hands it over whole, starts a failed watch over after a
-//! back-off, and keeps readiness and metrics up to date. An index only
-//! applies, deletes and resets.
+//! otherwise repeat (kubert's `index` module is the model): it has the
+//! index gather a list on the side and swap it in once complete (and drops
+//! a list cut short), starts a failed watch over after a back-off, and
+//! keeps readiness and metrics up to date. An index only applies, deletes,
+//! gathers listed objects and swaps its listing in.
+//!
+//! A list is never held whole: each listed object is reduced to the form
+//! the index keeps and dropped, so no more objects are in memory at once
+//! than the watcher's page, however many there are.
 //!
 //! A failed watch is never resumed from where it stopped: it starts over
 //! with a list. Resuming is what a plain watcher does, but a resumed watch
@@ -15,6 +20,7 @@
 //! back-off.
 
 use std::fmt::Debug;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,17 +44,31 @@ const RELIST_MAX_DELAY: Duration = Duration::from_secs(2);
 /// permission), so trying every few seconds would only load the API server.
 const REPORTED_FAILURE_DELAY: Duration = Duration::from_secs(30);
 
-/// What a watch keeps up to date. The driver calls `reset` with the whole
-/// list at start and whenever the watch had to start over, so readers never
-/// see a half-listed world, and `apply` and `delete` for each change in
-/// between. A new index implements these three methods and nothing else.
+/// What a watch keeps up to date. At start and whenever the watch had to
+/// start over, the driver lists: it takes a [`Listing`](Index::Listing)
+/// from `start_listing`, hands it each listed object through `listed`, and
+/// once the list is complete gives it to `reset`. Nothing of a listing may
+/// be visible to readers before `reset`, so they never see a half-listed
+/// world; a listing cut short by a failure is dropped. Between lists the
+/// driver calls `apply` and `delete` for each change.
 pub trait Index<K>: Send + 'static {
+    /// What a list is gathered into: the index's own form of the listed
+    /// objects (never the objects themselves), kept apart from what readers
+    /// see until the list is complete.
+    type Listing: Send;
+
     /// An object was created or changed.
     fn apply(&mut self, object: K);
     /// An object was deleted.
     fn delete(&mut self, object: K);
-    /// A complete list: the index now holds exactly these objects.
-    fn reset(&mut self, objects: Vec<K>);
+    /// A list begins: an empty listing to gather it into.
+    fn start_listing(&self) -> Self::Listing;
+    /// One object of the list in progress, to add to `listing`. The object
+    /// is dropped once read.
+    fn listed(&mut self, listing: &mut Self::Listing, object: K);
+    /// The list is complete: the index now holds exactly what `listing`
+    /// gathered, and nothing it held before.
+    fn reset(&mut self, listing: Self::Listing);
     /// The watch failed: until the next `reset` the index may miss changes.
     /// A re-list follows after a back-off. Returns whether the index
     /// reported the failure itself (then the driver only counts it).
@@ -111,12 +131,13 @@ where
 
 /// The bookkeeping between the watcher's events and an index.
 #[derive(Debug)]
-struct Driver<K, I> {
+struct Driver<K, I: Index<K>> {
     index: I,
     report: WatchReporting,
     /// The list being received, from its first event to its last.
-    listing: Option<Vec<K>>,
+    listing: Option<I::Listing>,
     backoff: Backoff,
+    objects: PhantomData<fn(K)>,
 }
 
 impl<K, I> Driver<K, I>
@@ -130,6 +151,7 @@ where
             report,
             listing: None,
             backoff: Backoff::doubling_with_jitter(RELIST_FIRST_DELAY, RELIST_MAX_DELAY),
+            objects: PhantomData,
         }
     }
 
@@ -149,15 +171,21 @@ where
     /// Hands one event to the index, or to the list being received.
     fn event(&mut self, event: Event<K>) {
         match event {
-            Event::Apply(object) => self.index.apply(trimmed(object)),
-            Event::Delete(object) => self.index.delete(trimmed(object)),
-            Event::Init => self.listing = Some(Vec::new()),
-            Event::InitApply(object) => self
-                .listing
-                .get_or_insert_with(Vec::new)
-                .push(trimmed(object)),
+            Event::Apply(object) => self.index.apply(object),
+            Event::Delete(object) => self.index.delete(object),
+            Event::Init => self.listing = Some(self.index.start_listing()),
+            Event::InitApply(object) => {
+                let listing = self
+                    .listing
+                    .get_or_insert_with(|| self.index.start_listing());
+                self.index.listed(listing, object);
+            }
             Event::InitDone => {
-                self.index.reset(self.listing.take().unwrap_or_default());
+                let listing = self
+                    .listing
+                    .take()
+                    .unwrap_or_else(|| self.index.start_listing());
+                self.index.reset(listing);
                 if let Some(readiness) = &self.report.readiness {
                     readiness.synced();
                 }
@@ -199,26 +227,18 @@ where
     }
 }
 
-/// `object` without its `managedFields`, which no index reads: a list is
-/// held whole until it ends, and those are most of an object's size.
-fn trimmed<K: kube::Resource>(mut object: K) -> K {
-    object.meta_mut().managed_fields = None;
-    object
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
 
     use k8s_openapi::api::core::v1::ConfigMap;
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
     use kube::ResourceExt;
 
     use super::*;
     use crate::readiness::Readiness;
 
     /// The smallest index there is: name to `data.value`. It implements the
-    /// three required methods and nothing else.
+    /// required methods and nothing else.
     #[derive(Debug, Default)]
     struct Values(BTreeMap<String, String>);
 
@@ -232,21 +252,28 @@ mod tests {
     }
 
     impl Index<ConfigMap> for Values {
+        type Listing = BTreeMap<String, String>;
+
         fn apply(&mut self, object: ConfigMap) {
             self.0.insert(object.name_any(), value(&object));
         }
         fn delete(&mut self, object: ConfigMap) {
             self.0.remove(&object.name_any());
         }
-        fn reset(&mut self, objects: Vec<ConfigMap>) {
-            self.0 = objects.iter().map(|o| (o.name_any(), value(o))).collect();
+        fn start_listing(&self) -> Self::Listing {
+            BTreeMap::new()
+        }
+        fn listed(&mut self, listing: &mut Self::Listing, object: ConfigMap) {
+            listing.insert(object.name_any(), value(&object));
+        }
+        fn reset(&mut self, listing: Self::Listing) {
+            self.0 = listing;
         }
     }
 
     fn object(name: &str, value: &str) -> ConfigMap {
         let mut object = ConfigMap::default();
         object.metadata.name = Some(name.to_owned());
-        object.metadata.managed_fields = Some(vec![ManagedFieldsEntry::default()]);
         object.data = Some([("value".to_owned(), value.to_owned())].into());
         object
     }
@@ -298,6 +325,27 @@ mod tests {
     }
 
     #[test]
+    fn a_re_list_replaces_what_was_held_only_once_complete() {
+        let readiness = Arc::new(Readiness::default());
+        let mut driver = driver(&readiness);
+        list(&mut driver, &[("a", "1"), ("b", "1")]);
+        driver.event(Event::Init);
+        driver.event(Event::InitApply(object("b", "2")));
+        driver.event(Event::InitApply(object("c", "1")));
+        assert_eq!(
+            held(&driver),
+            [("a", "1"), ("b", "1")],
+            "a re-list in progress leaves the last complete one in place"
+        );
+        driver.event(Event::InitDone);
+        assert_eq!(
+            held(&driver),
+            [("b", "2"), ("c", "1")],
+            "what was not re-listed is gone"
+        );
+    }
+
+    #[test]
     fn a_failure_discards_the_list_in_progress_and_unreadies_until_the_next() {
         let readiness = Arc::new(Readiness::default());
         let mut driver = driver(&readiness);
@@ -305,6 +353,7 @@ mod tests {
         driver.event(Event::Init);
         driver.event(Event::InitApply(object("gone", "1")));
         let delay = driver.failed(WatchFailure::Ended);
+        assert_eq!(held(&driver), [("a", "1")], "the list cut short is dropped");
         assert!(delay < RELIST_FIRST_DELAY * 2, "{delay:?}");
         let not_ready = readiness.check().expect_err("the watch failed");
         assert_eq!(not_ready.waiting, ["configmaps"]);
@@ -330,14 +379,22 @@ mod tests {
         #[derive(Debug, Default)]
         struct Reporting(Values);
         impl Index<ConfigMap> for Reporting {
+            type Listing = <Values as Index<ConfigMap>>::Listing;
+
             fn apply(&mut self, object: ConfigMap) {
                 self.0.apply(object);
             }
             fn delete(&mut self, object: ConfigMap) {
                 self.0.delete(object);
             }
-            fn reset(&mut self, objects: Vec<ConfigMap>) {
-                self.0.reset(objects);
+            fn start_listing(&self) -> Self::Listing {
+                self.0.start_listing()
+            }
+            fn listed(&mut self, listing: &mut Self::Listing, object: ConfigMap) {
+                self.0.listed(listing, object);
+            }
+            fn reset(&mut self, listing: Self::Listing) {
+                self.0.reset(listing);
             }
             fn failed(&mut self, _error: &watcher::Error) -> FailureHandled {
                 FailureHandled::Yes
@@ -361,39 +418,6 @@ mod tests {
             metrics
                 .encode()
                 .contains("kargo_webhook_watch_errors_total{resource=\"configmaps\"} 1")
-        );
-    }
-
-    #[test]
-    fn objects_reach_the_index_without_their_managed_fields() {
-        #[derive(Debug, Default)]
-        struct Kept(Vec<ConfigMap>);
-        impl Index<ConfigMap> for Kept {
-            fn apply(&mut self, object: ConfigMap) {
-                self.0.push(object);
-            }
-            fn delete(&mut self, _object: ConfigMap) {}
-            fn reset(&mut self, objects: Vec<ConfigMap>) {
-                self.0 = objects;
-            }
-        }
-        let mut driver = Driver::new(
-            Kept::default(),
-            WatchReporting {
-                resource: "configmaps",
-                readiness: None,
-                metrics: Arc::new(Metrics::new()),
-            },
-        );
-        list(&mut driver, &[("a", "1")]);
-        driver.event(Event::Apply(object("b", "1")));
-        assert_eq!(driver.index.0.len(), 2);
-        assert!(
-            driver
-                .index
-                .0
-                .iter()
-                .all(|o| o.metadata.managed_fields.is_none())
         );
     }
 }

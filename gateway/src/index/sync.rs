@@ -10,16 +10,18 @@ use crate::metrics::Metrics;
 use crate::selection::RuleCache;
 use crate::watch::{self, FailureHandled};
 
-/// Warehouses per page of a (re-)list. Each page is decoded whole (with
-/// every object's `managedFields`) before it is handed on, and the allocator
-/// keeps the largest page's memory for the life of the process: pages of
-/// 100 instead of the client's 500 keep that to a fifth, for four more
-/// requests per 500 Warehouses.
+/// Warehouses per page of a (re-)list. The watcher decodes each page whole
+/// (every object with its `managedFields`) and hands its Warehouses on one
+/// by one; each is indexed and dropped, so a page is the most of a list
+/// held at once, and the allocator keeps the largest page's memory for the
+/// life of the process: pages of 100 instead of the client's 500 keep that
+/// to a fifth, for four more requests per 500 Warehouses.
 pub const LIST_PAGE_SIZE: u32 = 100;
 
-/// Writes Warehouse events into the shared index. A re-list builds a new
-/// index on the side and swaps it in, so Warehouses deleted while the watch
-/// was down disappear. The index is stale from a watch failure until then.
+/// Writes Warehouse events into the shared index. A (re-)list builds a new
+/// index on the side, Warehouse by Warehouse, and swaps it in when the list
+/// is complete, so Warehouses deleted while the watch was down disappear.
+/// The index is stale from a watch failure until then.
 #[derive(Debug)]
 pub struct WarehouseIndexer {
     index: SharedIndex,
@@ -70,6 +72,8 @@ fn parse(warehouse: &Warehouse, rules: &mut RuleCache) -> (WarehouseId, Subscrip
 }
 
 impl watch::Index<Warehouse> for WarehouseIndexer {
+    type Listing = WarehouseIndex;
+
     fn apply(&mut self, object: Warehouse) {
         let (id, subscriptions) = parse(&object, &mut self.rules);
         let mut index = self.write();
@@ -83,18 +87,21 @@ impl watch::Index<Warehouse> for WarehouseIndexer {
         self.update_gauge(&index);
     }
 
-    fn reset(&mut self, objects: Vec<Warehouse>) {
-        let mut fresh = WarehouseIndex::default();
-        // Each object is dropped once read, so the list and the new index
-        // are not both held whole.
-        for object in objects {
-            let (id, subscriptions) = parse(&object, &mut self.rules);
-            fresh.apply(id, subscriptions);
-        }
+    fn start_listing(&self) -> WarehouseIndex {
+        WarehouseIndex::default()
+    }
+
+    fn listed(&mut self, fresh: &mut WarehouseIndex, object: Warehouse) {
+        let (id, subscriptions) = parse(&object, &mut self.rules);
+        fresh.apply(id, subscriptions);
+    }
+
+    fn reset(&mut self, mut fresh: WarehouseIndex) {
         fresh.shrink_to_fit();
         self.update_gauge(&fresh);
         let stale = std::mem::replace(&mut *self.write(), fresh);
-        // Rules only the replaced index held are dropped with it.
+        // Rules only the replaced index held are dropped with it; the fresh
+        // one (now the shared index) holds its own, which pruning keeps.
         drop(stale);
         self.rules.prune();
     }
@@ -107,8 +114,37 @@ impl watch::Index<Warehouse> for WarehouseIndexer {
 
 #[cfg(test)]
 mod tests {
+    use kargo_webhook_provider::RepoKey;
+
     use super::*;
+    use crate::kargo::WarehouseScope;
     use crate::watch::Index;
+
+    /// A Warehouse subscribing to image `repository` with tags matching `allow`.
+    fn warehouse(name: &str, repository: &str, allow: &str) -> Warehouse {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "kargo.akuity.io/v1alpha1",
+            "kind": "Warehouse",
+            "metadata": {"name": name, "namespace": "demo"},
+            "spec": {"subscriptions": [
+                {"image": {
+                    "repoURL": repository,
+                    "imageSelectionStrategy": "Lexical",
+                    "allowTagsRegexes": [allow],
+                }},
+            ]},
+        }))
+        .expect("a Warehouse")
+    }
+
+    /// Lists `warehouses` into `indexer`.
+    fn list(indexer: &mut WarehouseIndexer, warehouses: Vec<Warehouse>) {
+        let mut listing = indexer.start_listing();
+        for warehouse in warehouses {
+            indexer.listed(&mut listing, warehouse);
+        }
+        indexer.reset(listing);
+    }
 
     #[test]
     fn the_index_is_stale_until_listed_and_again_after_a_watch_failure() {
@@ -116,11 +152,78 @@ mod tests {
         let mut indexer = WarehouseIndexer::new(index.clone(), Arc::new(Metrics::new()));
         let stale = || index.read().expect("lock").is_stale();
         assert!(stale(), "nothing listed yet");
-        indexer.reset(Vec::new());
+        list(&mut indexer, Vec::new());
         assert!(!stale());
         indexer.failed(&kube::runtime::watcher::Error::NoResourceVersion);
         assert!(stale(), "events may have been missed");
-        indexer.reset(Vec::new());
+        list(&mut indexer, Vec::new());
         assert!(!stale());
+    }
+
+    #[test]
+    fn a_list_in_progress_is_not_visible_and_a_complete_one_replaces_the_index() {
+        let index = SharedIndex::default();
+        let metrics = Arc::new(Metrics::new());
+        let mut indexer = WarehouseIndexer::new(index.clone(), Arc::clone(&metrics));
+        let all = WarehouseScope::AllNamespaces;
+        let subscribed = |repository: &str| {
+            let key = RepoKey::image(repository).expect("a repository");
+            let index = index.read().expect("lock");
+            index
+                .candidates(&key, &all)
+                .map(|(id, _)| id.clone())
+                .collect::<Vec<_>>()
+        };
+        list(
+            &mut indexer,
+            vec![warehouse("old", "r.example.org/old", "^v")],
+        );
+        assert_eq!(
+            subscribed("r.example.org/old"),
+            [WarehouseId::new("demo", "old")]
+        );
+
+        let mut listing = indexer.start_listing();
+        indexer.listed(
+            &mut listing,
+            warehouse("new", "r.example.org/new", "^main-"),
+        );
+        assert!(
+            subscribed("r.example.org/new").is_empty(),
+            "a list in progress is not a list"
+        );
+        assert_eq!(subscribed("r.example.org/old").len(), 1);
+
+        indexer.reset(listing);
+        assert!(
+            subscribed("r.example.org/old").is_empty(),
+            "what was not re-listed is gone"
+        );
+        assert_eq!(
+            subscribed("r.example.org/new"),
+            [WarehouseId::new("demo", "new")]
+        );
+        assert!(!index.read().expect("lock").is_stale());
+        assert_eq!(metrics.indexed_warehouses.get(), 1);
+    }
+
+    #[test]
+    fn a_re_list_keeps_the_rules_its_warehouses_use_and_forgets_the_others() {
+        let index = SharedIndex::default();
+        let mut indexer = WarehouseIndexer::new(index.clone(), Arc::new(Metrics::new()));
+        list(&mut indexer, vec![warehouse("a", "r.example.org/a", "^v")]);
+        list(
+            &mut indexer,
+            vec![
+                warehouse("b", "r.example.org/b", "^main-"),
+                warehouse("c", "r.example.org/c", "^main-"),
+            ],
+        );
+        assert_eq!(indexer.rules.len(), 1, "only the rule of b and c is held");
+        let index = index.read().expect("lock");
+        let key = RepoKey::image("r.example.org/b").expect("a repository");
+        let all = WarehouseScope::AllNamespaces;
+        let (_, rule) = index.candidates(&key, &all).next().expect("b is indexed");
+        assert!(rule.accepts("main-1") && !rule.accepts("v1"));
     }
 }

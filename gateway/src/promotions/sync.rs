@@ -7,7 +7,8 @@ use super::{PromotionIndex, SharedPromotionIndex};
 use crate::kargo::{Promotion, PromotionId};
 use crate::watch::{self, FailureHandled};
 
-/// Writes Promotion events into the shared index; stale from a watch
+/// Writes Promotion events into the shared index; a (re-)list builds a new
+/// index on the side and swaps it in when complete. Stale from a watch
 /// failure until the next list, like the Warehouse index.
 #[derive(Debug)]
 pub struct PromotionIndexer {
@@ -37,6 +38,8 @@ fn id(promotion: &Promotion) -> PromotionId {
 }
 
 impl watch::Index<Promotion> for PromotionIndexer {
+    type Listing = PromotionIndex;
+
     fn apply(&mut self, object: Promotion) {
         let urls = object.awaited_pull_requests();
         self.write().apply(id(&object), urls);
@@ -46,12 +49,16 @@ impl watch::Index<Promotion> for PromotionIndexer {
         self.write().delete(&id(&object));
     }
 
-    fn reset(&mut self, objects: Vec<Promotion>) {
-        let mut fresh = PromotionIndex::default();
-        for object in objects {
-            let urls = object.awaited_pull_requests();
-            fresh.apply(id(&object), urls);
-        }
+    fn start_listing(&self) -> PromotionIndex {
+        PromotionIndex::default()
+    }
+
+    fn listed(&mut self, fresh: &mut PromotionIndex, object: Promotion) {
+        let urls = object.awaited_pull_requests();
+        fresh.apply(id(&object), urls);
+    }
+
+    fn reset(&mut self, fresh: PromotionIndex) {
         *self.write() = fresh;
     }
 
@@ -78,6 +85,15 @@ mod tests {
         .expect("a Promotion")
     }
 
+    /// Lists `promotions` into `indexer`.
+    fn list(indexer: &mut PromotionIndexer, promotions: Vec<Promotion>) {
+        let mut listing = indexer.start_listing();
+        for promotion in promotions {
+            indexer.listed(&mut listing, promotion);
+        }
+        indexer.reset(listing);
+    }
+
     #[test]
     fn running_promotions_are_indexed_until_they_finish_or_go() {
         let index = SharedPromotionIndex::default();
@@ -85,7 +101,10 @@ mod tests {
         let all = WarehouseScope::AllNamespaces;
         let waiting = |url: &str| index.read().expect("lock").waiting_on(url, &all);
         assert!(index.read().expect("lock").is_stale());
-        indexer.reset(vec![promotion("a", "Running", "https://x/pull/1")]);
+        list(
+            &mut indexer,
+            vec![promotion("a", "Running", "https://x/pull/1")],
+        );
         assert!(!index.read().expect("lock").is_stale());
         assert_eq!(waiting("https://x/pull/1"), [PromotionId::new("demo", "a")]);
         indexer.apply(promotion("b", "Running", "https://x/pull/1"));
@@ -96,5 +115,44 @@ mod tests {
         assert!(waiting("https://x/pull/1").is_empty());
         indexer.failed(&kube::runtime::watcher::Error::NoResourceVersion);
         assert!(index.read().expect("lock").is_stale());
+    }
+
+    #[test]
+    fn a_list_in_progress_is_not_visible_and_a_complete_one_replaces_the_index() {
+        let index = SharedPromotionIndex::default();
+        let mut indexer = PromotionIndexer::new(index.clone());
+        let all = WarehouseScope::AllNamespaces;
+        let waiting = |url: &str| index.read().expect("lock").waiting_on(url, &all);
+        list(
+            &mut indexer,
+            vec![promotion("old", "Running", "https://x/pull/1")],
+        );
+        indexer.failed(&kube::runtime::watcher::Error::NoResourceVersion);
+
+        let mut listing = indexer.start_listing();
+        indexer.listed(
+            &mut listing,
+            promotion("new", "Running", "https://x/pull/2"),
+        );
+        assert!(
+            waiting("https://x/pull/2").is_empty(),
+            "a list in progress is not a list"
+        );
+        assert_eq!(
+            waiting("https://x/pull/1"),
+            [PromotionId::new("demo", "old")]
+        );
+        assert!(index.read().expect("lock").is_stale());
+
+        indexer.reset(listing);
+        assert!(
+            waiting("https://x/pull/1").is_empty(),
+            "what was not re-listed is gone"
+        );
+        assert_eq!(
+            waiting("https://x/pull/2"),
+            [PromotionId::new("demo", "new")]
+        );
+        assert!(!index.read().expect("lock").is_stale());
     }
 }

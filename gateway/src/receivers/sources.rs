@@ -180,7 +180,8 @@ impl ConfigKind for ClusterConfig {
 }
 
 /// Keeps the ProjectConfigs or the ClusterConfigs of the sources in step
-/// with their watch.
+/// with their watch. A (re-)list gathers the entries on the side and
+/// replaces this kind's all at once when complete.
 #[derive(Debug)]
 pub struct ConfigIndex<K> {
     shared: Arc<SharedSources>,
@@ -198,6 +199,8 @@ impl<K> ConfigIndex<K> {
 }
 
 impl<K: ConfigKind> watch::Index<K> for ConfigIndex<K> {
+    type Listing = Vec<(Owner, ConfigEntry)>;
+
     fn apply(&mut self, object: K) {
         let (owner, entry) = object.entry();
         let previous = self.shared.lock().configs.insert(owner, entry.clone());
@@ -225,16 +228,22 @@ impl<K: ConfigKind> watch::Index<K> for ConfigIndex<K> {
         self.shared.receivers_changed.notify_one();
     }
 
-    fn reset(&mut self, objects: Vec<K>) {
+    fn start_listing(&self) -> Self::Listing {
+        Vec::new()
+    }
+
+    fn listed(&mut self, listing: &mut Self::Listing, object: K) {
+        listing.push(object.entry());
+    }
+
+    fn reset(&mut self, listing: Self::Listing) {
         {
             let mut sources = self.shared.lock();
             // Only this kind's: the other kind has its own watch.
             sources
                 .configs
                 .retain(|owner, _| owner.kind() != K::kind(&()));
-            sources
-                .configs
-                .extend(objects.iter().map(ConfigKind::entry));
+            sources.configs.extend(listing);
         }
         self.shared.configs_changed.notify_one();
         self.shared.receivers_changed.notify_one();
@@ -254,7 +263,9 @@ pub fn needed_secret_keys(registry: &Registry) -> Arc<BTreeSet<&'static str>> {
 }
 
 /// Keeps the Secrets of one namespace in the sources in step with their
-/// watch, keeping only the keys some linked provider declares.
+/// watch, keeping only the keys some linked provider declares. A (re-)list
+/// gathers them on the side and replaces the namespace's all at once when
+/// complete.
 #[derive(Debug)]
 pub struct SecretIndex {
     shared: Arc<SharedSources>,
@@ -332,6 +343,8 @@ impl SecretIndex {
 }
 
 impl watch::Index<Secret> for SecretIndex {
+    type Listing = HashMap<(String, String), Arc<SecretData>>;
+
     fn apply(&mut self, object: Secret) {
         let (key, data) = self.entry(&object);
         if let Some(mut sources) = self.current() {
@@ -350,9 +363,17 @@ impl watch::Index<Secret> for SecretIndex {
         }
     }
 
-    fn reset(&mut self, objects: Vec<Secret>) {
-        let listed = objects.iter().map(|secret| self.entry(secret)).collect();
-        self.replace(NamespaceRead::Read, listed);
+    fn start_listing(&self) -> Self::Listing {
+        HashMap::new()
+    }
+
+    fn listed(&mut self, listing: &mut Self::Listing, object: Secret) {
+        let (key, data) = self.entry(&object);
+        listing.insert(key, data);
+    }
+
+    fn reset(&mut self, listing: Self::Listing) {
+        self.replace(NamespaceRead::Read, listing);
     }
 
     fn failed(&mut self, error: &watcher::Error) -> FailureHandled {
@@ -386,5 +407,153 @@ fn is_forbidden(error: &watcher::Error) -> bool {
         | watcher::Error::WatchFailed(kube::Error::Api(status))
         | watcher::Error::WatchError(status) => status.code == 403,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::ByteString;
+
+    use super::*;
+    use crate::watch::Index;
+
+    fn project_config(namespace: &str, receiver: &str) -> ProjectConfig {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "kargo.akuity.io/v1alpha1",
+            "kind": "ProjectConfig",
+            "metadata": {"name": namespace, "namespace": namespace},
+            "spec": {"webhookReceivers": [
+                {"name": receiver, "github": {"secretRef": {"name": "s"}}},
+            ]},
+        }))
+        .expect("a ProjectConfig")
+    }
+
+    fn cluster_config() -> ClusterConfig {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "kargo.akuity.io/v1alpha1",
+            "kind": "ClusterConfig",
+            "metadata": {"name": "cluster"},
+            "spec": {"webhookReceivers": [{"name": "c", "github": {}}]},
+        }))
+        .expect("a ClusterConfig")
+    }
+
+    fn owner(namespace: &str) -> Owner {
+        Owner::Project {
+            namespace: namespace.to_owned(),
+            name: namespace.to_owned(),
+        }
+    }
+
+    /// Each config held and the name of its first receiver.
+    fn receivers(shared: &SharedSources) -> BTreeSet<(Owner, String)> {
+        shared
+            .lock()
+            .configs
+            .iter()
+            .map(|(owner, entry)| (owner.clone(), entry.receivers[0].name.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_config_list_in_progress_is_not_visible_and_a_complete_one_replaces_its_kind() {
+        let shared = Arc::new(SharedSources::default());
+        let mut projects = ConfigIndex::<ProjectConfig>::new(Arc::clone(&shared));
+        let mut clusters = ConfigIndex::<ClusterConfig>::new(Arc::clone(&shared));
+        let mut listing = clusters.start_listing();
+        clusters.listed(&mut listing, cluster_config());
+        clusters.reset(listing);
+        let mut listing = projects.start_listing();
+        projects.listed(&mut listing, project_config("old", "a"));
+        projects.reset(listing);
+
+        let cluster = (
+            Owner::Cluster {
+                name: "cluster".to_owned(),
+            },
+            "c".to_owned(),
+        );
+
+        let mut listing = projects.start_listing();
+        projects.listed(&mut listing, project_config("new", "b"));
+        assert_eq!(
+            receivers(&shared),
+            BTreeSet::from([cluster.clone(), (owner("old"), "a".to_owned())]),
+            "a list in progress is not a list"
+        );
+
+        projects.reset(listing);
+        assert_eq!(
+            receivers(&shared),
+            BTreeSet::from([cluster, (owner("new"), "b".to_owned())]),
+            "what was not re-listed is gone, the other kind is left alone"
+        );
+    }
+
+    fn secret(name: &str, keys: &[(&str, &str)]) -> Secret {
+        let mut secret = Secret::default();
+        secret.metadata.name = Some(name.to_owned());
+        secret.metadata.namespace = Some("demo".to_owned());
+        secret.data = Some(
+            keys.iter()
+                .map(|(key, value)| ((*key).to_owned(), ByteString(value.as_bytes().to_vec())))
+                .collect(),
+        );
+        secret
+    }
+
+    /// The keys held of Secret `demo/name`, or `None` if it is not known.
+    fn keys(shared: &SharedSources, name: &str) -> Option<Vec<String>> {
+        match shared.lock().secret("demo", name) {
+            SecretLookup::Found(data) => Some(data.keys().cloned().collect()),
+            SecretLookup::NotFound => None,
+            other => panic!("demo is read: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_secret_list_in_progress_is_not_visible_and_a_complete_one_replaces_the_namespace() {
+        let shared = Arc::new(SharedSources::default());
+        shared.lock().secret_namespaces.insert(
+            "demo".to_owned(),
+            NamespaceState {
+                epoch: 1,
+                read: NamespaceRead::Pending,
+            },
+        );
+        let needed = Arc::new(BTreeSet::from(["secret"]));
+        let mut index = SecretIndex::new(Arc::clone(&shared), "demo".to_owned(), 1, needed);
+        let mut listing = index.start_listing();
+        index.listed(&mut listing, secret("old", &[("secret", "1")]));
+        assert!(
+            matches!(
+                shared.lock().secret("demo", "old"),
+                SecretLookup::NotYetRead
+            ),
+            "a list in progress is not a list"
+        );
+        index.reset(listing);
+        assert_eq!(keys(&shared, "old"), Some(vec!["secret".to_owned()]));
+
+        let mut listing = index.start_listing();
+        index.listed(
+            &mut listing,
+            secret("new", &[("secret", "2"), ("other", "x")]),
+        );
+        assert_eq!(
+            keys(&shared, "new"),
+            None,
+            "a list in progress is not a list"
+        );
+        assert_eq!(keys(&shared, "old"), Some(vec!["secret".to_owned()]));
+
+        index.reset(listing);
+        assert_eq!(keys(&shared, "old"), None, "what was not re-listed is gone");
+        assert_eq!(
+            keys(&shared, "new"),
+            Some(vec!["secret".to_owned()]),
+            "only the keys a provider needs are kept"
+        );
     }
 }
