@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 
 use super::body_budget::{BodyBudget, Reservation};
 
@@ -111,6 +111,12 @@ where
             _reservation: reservation,
         })
     };
+    let mut read = std::pin::pin!(read);
+    // A body that arrived with its head (the usual webhook) is read whole on
+    // the first poll: no timer is armed for it.
+    if let Some(result) = read.as_mut().now_or_never() {
+        return result;
+    }
     tokio::time::timeout(limits.timeout, read)
         .await
         .unwrap_or(Err(BodyError::Timeout))

@@ -88,12 +88,19 @@ impl Reservation {
             return Err(Exhausted);
         }
         let more_permits = u32::try_from(more).map_err(|_| Exhausted)?;
-        let acquire = Arc::clone(&self.budget.bytes).acquire_many_owned(more_permits);
-        let permit = tokio::time::timeout_at(Instant::now() + BUDGET_WAIT, acquire)
-            .await
-            .map_err(|_| Exhausted)?
-            // The semaphore is never closed.
-            .map_err(|_| Exhausted)?;
+        let budget = &self.budget.bytes;
+        // With room in the budget (the usual case) no timer is armed.
+        let permit = match Arc::clone(budget).try_acquire_many_owned(more_permits) {
+            Ok(permit) => permit,
+            Err(_) => {
+                let acquire = Arc::clone(budget).acquire_many_owned(more_permits);
+                tokio::time::timeout_at(Instant::now() + BUDGET_WAIT, acquire)
+                    .await
+                    .map_err(|_| Exhausted)?
+                    // The semaphore is never closed.
+                    .map_err(|_| Exhausted)?
+            }
+        };
         match &mut self.permit {
             Some(held) => held.merge(permit),
             None => self.permit = Some(permit),
