@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::kargo::{GROUP, Warehouse};
 
@@ -36,7 +36,7 @@ pub enum ManifestError {
         /// The path.
         path: PathBuf,
         /// Why.
-        source: serde_yaml::Error,
+        source: Box<serde_saphyr::Error>,
     },
 }
 
@@ -95,15 +95,13 @@ fn read_file(path: &Path, manifests: &mut Manifests) -> Result<(), ManifestError
         path: path.to_owned(),
         source,
     })?;
-    let mut documents = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(&text) {
-        let value =
-            serde_yaml::Value::deserialize(document).map_err(|source| ManifestError::NotYaml {
-                path: path.to_owned(),
-                source,
-            })?;
-        documents.push(value);
-    }
+    // The YAML reader the Kubernetes client links already, into JSON
+    // values: the Warehouse type reads its subscriptions as JSON.
+    let documents: Vec<Value> =
+        serde_saphyr::from_multiple(&text).map_err(|source| ManifestError::NotYaml {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })?;
     for (position, document) in documents.into_iter().enumerate() {
         let place = format!("{} (document {})", path.display(), position + 1);
         collect(document, &place, manifests);
@@ -112,11 +110,11 @@ fn read_file(path: &Path, manifests: &mut Manifests) -> Result<(), ManifestError
 }
 
 /// Keeps `document` if it is a Warehouse, opens it if it is a List.
-fn collect(document: serde_yaml::Value, place: &str, manifests: &mut Manifests) {
-    let kind = document.get("kind").and_then(serde_yaml::Value::as_str);
+fn collect(document: Value, place: &str, manifests: &mut Manifests) {
+    let kind = document.get("kind").and_then(Value::as_str);
     let api_version = document
         .get("apiVersion")
-        .and_then(serde_yaml::Value::as_str)
+        .and_then(Value::as_str)
         .unwrap_or_default();
     match kind {
         Some("Warehouse") if api_version.split('/').next() == Some(GROUP) => {
@@ -128,7 +126,7 @@ fn collect(document: serde_yaml::Value, place: &str, manifests: &mut Manifests) 
             }
         }
         Some(list) if list.ends_with("List") => {
-            if let Some(serde_yaml::Value::Sequence(items)) = document.get("items") {
+            if let Some(Value::Array(items)) = document.get("items") {
                 for item in items.clone() {
                     collect(item, place, manifests);
                 }
@@ -138,10 +136,8 @@ fn collect(document: serde_yaml::Value, place: &str, manifests: &mut Manifests) 
     }
 }
 
-fn warehouse(document: serde_yaml::Value) -> Result<Warehouse, String> {
-    // Through JSON: the Warehouse type reads its subscriptions as JSON.
-    let json = serde_json::to_value(document).map_err(|e| e.to_string())?;
-    serde_json::from_value(json).map_err(|e| e.to_string())
+fn warehouse(document: Value) -> Result<Warehouse, String> {
+    serde_json::from_value(document).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
