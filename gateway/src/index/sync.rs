@@ -1,5 +1,6 @@
 //! Keeps the Warehouse index in step with a watch on Warehouses.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use kube::ResourceExt;
@@ -27,6 +28,8 @@ pub struct WarehouseIndexer {
     index: SharedIndex,
     /// Shares identical selection rules between Warehouses.
     rules: RuleCache,
+    /// Shares each namespace's name between its Warehouses' ids.
+    namespaces: HashSet<Arc<str>>,
     metrics: Arc<Metrics>,
 }
 
@@ -40,8 +43,32 @@ impl WarehouseIndexer {
         Self {
             index,
             rules: RuleCache::default(),
+            namespaces: HashSet::new(),
             metrics,
         }
+    }
+
+    fn id(&mut self, warehouse: &Warehouse) -> WarehouseId {
+        let namespace = warehouse.metadata.namespace.as_deref().unwrap_or_default();
+        let namespace = match self.namespaces.get(namespace) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared: Arc<str> = Arc::from(namespace);
+                self.namespaces.insert(Arc::clone(&shared));
+                shared
+            }
+        };
+        WarehouseId::in_namespace(namespace, &warehouse.name_any())
+    }
+
+    fn parse(&mut self, warehouse: &Warehouse) -> (WarehouseId, Subscriptions) {
+        let id = self.id(warehouse);
+        let subscriptions =
+            Subscriptions::from_spec_cached(&warehouse.spec.subscriptions, &mut self.rules);
+        for warning in &subscriptions.warnings {
+            tracing::warn!(warehouse = %id, %warning, "Warehouse subscription not fully usable");
+        }
+        (id, subscriptions)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, WarehouseIndex> {
@@ -55,35 +82,20 @@ impl WarehouseIndexer {
     }
 }
 
-fn id(warehouse: &Warehouse) -> WarehouseId {
-    WarehouseId::new(
-        &warehouse.namespace().unwrap_or_default(),
-        &warehouse.name_any(),
-    )
-}
-
-fn parse(warehouse: &Warehouse, rules: &mut RuleCache) -> (WarehouseId, Subscriptions) {
-    let id = id(warehouse);
-    let subscriptions = Subscriptions::from_spec_cached(&warehouse.spec.subscriptions, rules);
-    for warning in &subscriptions.warnings {
-        tracing::warn!(warehouse = %id, %warning, "Warehouse subscription not fully usable");
-    }
-    (id, subscriptions)
-}
-
 impl watch::Index<Warehouse> for WarehouseIndexer {
     type Listing = WarehouseIndex;
 
     fn apply(&mut self, object: Warehouse) {
-        let (id, subscriptions) = parse(&object, &mut self.rules);
+        let (id, subscriptions) = self.parse(&object);
         let mut index = self.write();
         index.apply(id, subscriptions);
         self.update_gauge(&index);
     }
 
     fn delete(&mut self, object: Warehouse) {
+        let id = self.id(&object);
         let mut index = self.write();
-        index.delete(&id(&object));
+        index.delete(&id);
         self.update_gauge(&index);
     }
 
@@ -92,7 +104,7 @@ impl watch::Index<Warehouse> for WarehouseIndexer {
     }
 
     fn listed(&mut self, fresh: &mut WarehouseIndex, object: Warehouse) {
-        let (id, subscriptions) = parse(&object, &mut self.rules);
+        let (id, subscriptions) = self.parse(&object);
         fresh.apply(id, subscriptions);
     }
 
@@ -104,6 +116,8 @@ impl watch::Index<Warehouse> for WarehouseIndexer {
         // one (now the shared index) holds its own, which pruning keeps.
         drop(stale);
         self.rules.prune();
+        self.namespaces
+            .retain(|namespace| Arc::strong_count(namespace) > 1);
     }
 
     fn failed(&mut self, _error: &kube::runtime::watcher::Error) -> FailureHandled {
@@ -144,6 +158,19 @@ mod tests {
             indexer.listed(&mut listing, warehouse);
         }
         indexer.reset(listing);
+    }
+
+    #[test]
+    fn warehouses_of_one_namespace_share_its_name_until_none_is_left() {
+        let index = SharedIndex::default();
+        let mut indexer = WarehouseIndexer::new(index, Arc::new(Metrics::new()));
+        let a = indexer.id(&warehouse("a", "harbor.example.org/team/app", ".*"));
+        let b = indexer.id(&warehouse("b", "harbor.example.org/team/app", ".*"));
+        assert_eq!((a.namespace(), b.namespace()), ("demo", "demo"));
+        assert_eq!(a.namespace().as_ptr(), b.namespace().as_ptr(), "one copy");
+        drop((a, b));
+        indexer.reset(WarehouseIndex::default());
+        assert!(indexer.namespaces.is_empty(), "no Warehouse is left in it");
     }
 
     #[test]

@@ -40,6 +40,17 @@ impl<K> ObjectId<K> {
         }
     }
 
+    /// The object `name` in `namespace`, sharing the namespace's text with
+    /// every identity made from the same `Arc` (an index of thousands of
+    /// objects in a few namespaces holds each namespace once).
+    pub fn in_namespace(namespace: Arc<str>, name: &str) -> Self {
+        Self {
+            namespace,
+            name: name.into(),
+            kind: PhantomData,
+        }
+    }
+
     /// Its namespace.
     pub fn namespace(&self) -> &str {
         &self.namespace
