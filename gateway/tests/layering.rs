@@ -83,7 +83,7 @@ fn crate_references(text: &str) -> Vec<String> {
 #[test]
 fn no_module_uses_one_of_its_layer_or_above() {
     let layers: BTreeMap<&str, u8> = LAYERS.iter().copied().collect();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = kargo_webhook_testenv::paths::repository_root().join("gateway/src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     let mut violations = Vec::new();

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use kargo_webhook_gateway::internals::{Rate, RateLimit, Subscriptions};
 use kargo_webhook_gateway::kargo::WarehouseId;
+use kargo_webhook_testenv::paths::repository_root;
 use serde_json::{Value, json};
 use support::{
     AUTH, Api, CLUSTER_AUTH, Gateway, NOT_JSON, Options, PULL, PUSH, PUSH_DIGEST_ONLY, start,
@@ -518,7 +519,7 @@ async fn a_warehouse_deleted_before_its_patch_is_reported_and_the_rest_refreshed
 /// The files of `tests/fixtures/harbor/`, each with the content type Harbor
 /// sends it with (`cloudevents-` files are CloudEvents).
 fn harbor_fixtures() -> Vec<(String, &'static str, Vec<u8>)> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/harbor");
+    let dir = repository_root().join("tests/fixtures/harbor");
     let mut fixtures: Vec<_> = std::fs::read_dir(dir)
         .expect("fixture directory")
         .map(|entry| entry.expect("entry").path())
@@ -547,8 +548,8 @@ fn content_type(name: &str) -> &'static str {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/harbor/");
-    std::fs::read(format!("{path}{name}")).expect("fixture")
+    let path = repository_root().join("tests/fixtures/harbor").join(name);
+    std::fs::read(path).expect("fixture")
 }
 
 /// POSTs `body` as Harbor does, with the receiver's `Authorization`.

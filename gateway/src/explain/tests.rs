@@ -1,13 +1,13 @@
 //! The dry run over the repository's samples and Harbor fixtures, from
 //! files (the comparison with a real API server is in `tests/e2e`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::*;
 use crate::kargo::WarehouseScope;
 
 fn repository(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+    kargo_webhook_testenv::paths::repository_root().join(path)
 }
 
 fn fixture(name: &str) -> Vec<u8> {

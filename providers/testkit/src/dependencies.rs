@@ -47,7 +47,7 @@ struct WorkspaceTable {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    crate::fixtures::workspace_root()
 }
 
 fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> T {

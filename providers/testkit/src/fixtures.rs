@@ -1,7 +1,7 @@
 //! The files of `tests/fixtures/<provider>/` at the repository root.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The bytes of one fixture file, included at compile time:
 /// `fixture!("harbor", "push-tag.json")`. Expands in the calling crate, so
@@ -19,6 +19,24 @@ macro_rules! fixture {
     };
 }
 
+/// The workspace root: the nearest directory with a `Cargo.lock` above the
+/// package cargo runs (`CARGO_MANIFEST_DIR` at run time: a test binary may
+/// be reused from a build of another checkout sharing the target directory,
+/// whose compile-time path may be gone), or above this crate.
+pub(crate) fn workspace_root() -> PathBuf {
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    running
+        .as_deref()
+        .into_iter()
+        .chain([compiled])
+        .find_map(|dir| {
+            dir.ancestors()
+                .find(|candidate| candidate.join("Cargo.lock").is_file())
+        })
+        .map_or_else(|| compiled.join("../.."), Path::to_path_buf)
+}
+
 /// One provider's fixture folder, for the checks that a crate's table of
 /// fixtures and the folder's README keep up with the files.
 #[derive(Debug, Clone)]
@@ -29,9 +47,7 @@ pub struct FixtureDir {
 impl FixtureDir {
     /// `tests/fixtures/<provider>/` of this workspace.
     pub fn of(provider: &str) -> Self {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/fixtures")
-            .join(provider);
+        let path = workspace_root().join("tests/fixtures").join(provider);
         Self { path }
     }
 

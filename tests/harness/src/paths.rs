@@ -1,12 +1,28 @@
 //! Where the harness finds the repository's files: the build script, the
-//! CRDs and the samples. Resolved from this crate's location at compile time,
-//! so tests of any crate in the workspace find them wherever cargo runs.
+//! CRDs and the samples, so that tests of any crate in the workspace find
+//! them wherever cargo runs.
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (two levels above this crate).
+/// The repository root: the nearest directory with a `Cargo.lock` above the
+/// package cargo is running (`CARGO_MANIFEST_DIR` at run time), or above
+/// this crate where it was compiled. Run time comes first because build
+/// caches are shared between checkouts (CI builds a clean checkout into the
+/// same target directory) and cargo reuses a test binary compiled in
+/// another one: its compile-time path may name files that are gone, or
+/// another checkout's.
 pub fn repository_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    running
+        .as_deref()
+        .into_iter()
+        .chain([compiled])
+        .find_map(|dir| {
+            dir.ancestors()
+                .find(|candidate| candidate.join("Cargo.lock").is_file())
+        })
+        .map_or_else(|| compiled.join("../.."), Path::to_path_buf)
 }
 
 /// `tests/controlplane/build.sh`, which builds etcd and kube-apiserver.
