@@ -246,12 +246,22 @@ impl<W: Write> JsonFields<'_, W> {
             .and_then(|()| JsonEscaped(&mut *self.out).write_fmt(value))
             .and_then(|()| self.out.write_char('"'));
     }
+
+    /// Writes a string value as it is, without the formatting machinery
+    /// (most fields of a delivery line are plain strings).
+    fn str(&mut self, value: &str) {
+        self.result = self
+            .out
+            .write_char('"')
+            .and_then(|()| JsonEscaped(&mut *self.out).write_str(value))
+            .and_then(|()| self.out.write_char('"'));
+    }
 }
 
 impl<W: Write> Visit for JsonFields<'_, W> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if self.start(field) {
-            self.string(format_args!("{value}"));
+            self.str(value);
         }
     }
 
