@@ -88,7 +88,7 @@ impl ReceiverTable {
     /// The receiver at `path`, exactly as published: no decoding, no
     /// other spelling.
     pub fn lookup(&self, path: &str) -> Option<&Arc<Receiver>> {
-        self.by_path.get(&ReceiverPath::published(path))
+        self.by_path.get(path)
     }
 
     /// Every owner with its results, sorted by owner.

@@ -28,6 +28,14 @@ impl ReceiverPath {
     }
 }
 
+/// Lets the receiver table be searched with a request's path as it is,
+/// without copying it (`String` and `str` hash alike).
+impl std::borrow::Borrow<str> for ReceiverPath {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Debug for ReceiverPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ReceiverPath(<redacted>)")
