@@ -2,6 +2,7 @@
 //! body. The delivery flow reports what happened (`dispatch::Dispatched`);
 //! this module alone decides how the sender is told.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use actix_web::body::BoxBody;
@@ -143,10 +144,26 @@ impl Answer {
     }
 
     /// The JSON body: `{"error": ...}` for refusals, `{"msg": ...}` otherwise.
-    /// Nothing from the request is echoed. Encoded directly from small
-    /// structs, without building a JSON value first: this runs for every
-    /// delivery.
-    pub fn body(&self) -> Vec<u8> {
+    /// Nothing from the request is echoed. The most common answer, a push
+    /// that concerns no Warehouse, is a constant.
+    pub fn body(&self) -> Cow<'static, [u8]> {
+        match self {
+            Self::Delivered(Dispatched::Refreshed {
+                warehouses,
+                gone,
+                named,
+            }) if warehouses.is_empty() && gone.is_empty() => Cow::Borrowed(if *named {
+                REFRESHED_NONE_NAMED
+            } else {
+                REFRESHED_NONE
+            }),
+            _ => Cow::Owned(self.encoded_body()),
+        }
+    }
+
+    /// The body encoded directly from small structs, without building a JSON
+    /// value first.
+    fn encoded_body(&self) -> Vec<u8> {
         match self {
             Self::NotFound => error_body("not found"),
             Self::MethodNotAllowed => {
@@ -203,6 +220,11 @@ impl Answer {
         }
     }
 }
+
+/// [`Answer::body`] of a push that refreshed nothing, to a project receiver.
+const REFRESHED_NONE_NAMED: &[u8] = br#"{"msg":"refreshed 0 warehouse(s)","warehouses":[]}"#;
+/// The same to a cluster receiver (no names).
+const REFRESHED_NONE: &[u8] = br#"{"msg":"refreshed 0 warehouse(s)"}"#;
 
 #[derive(serde::Serialize)]
 struct ErrorBody<'a> {
@@ -291,9 +313,15 @@ impl Answer {
         if self.ends_connection() {
             response.force_close();
         }
-        response
-            .content_type(header::ContentType::json())
-            .body(self.body())
+        // A static header value: `ContentType::json()` would copy it.
+        response.insert_header((
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        ));
+        match self.body() {
+            Cow::Borrowed(body) => response.body(body),
+            Cow::Owned(body) => response.body(body),
+        }
     }
 }
 
@@ -311,6 +339,19 @@ mod tests {
 
     fn body(answer: &Answer) -> serde_json::Value {
         serde_json::from_slice(&answer.body()).expect("a JSON body")
+    }
+
+    #[test]
+    fn the_constant_answers_are_what_encoding_gives() {
+        for named in [true, false] {
+            let answer = Answer::from(Dispatched::Refreshed {
+                warehouses: vec![],
+                gone: vec![],
+                named,
+            });
+            assert!(matches!(answer.body(), Cow::Borrowed(_)));
+            assert_eq!(*answer.body(), *answer.encoded_body(), "named: {named}");
+        }
     }
 
     #[test]
@@ -334,7 +375,7 @@ mod tests {
         assert_eq!(body(&with_gone)["warehouses"], serde_json::json!([]));
         assert_eq!(body(&refreshed).get("gone"), None);
         assert_eq!(
-            String::from_utf8(with_gone.body()).expect("UTF-8"),
+            String::from_utf8(with_gone.body().into_owned()).expect("UTF-8"),
             r#"{"gone":["a/w3"],"msg":"refreshed 0 warehouse(s)","warehouses":[]}"#
         );
         assert_eq!(
@@ -422,7 +463,7 @@ mod tests {
             named: false,
         });
         assert_eq!(
-            String::from_utf8(answer.body()).expect("UTF-8"),
+            String::from_utf8(answer.body().into_owned()).expect("UTF-8"),
             r#"{"msg":"refreshed 2 warehouse(s); 1 matched warehouse(s) no longer exist"}"#
         );
         let answer = Answer::from(Dispatched::Refreshed {
