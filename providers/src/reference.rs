@@ -1,6 +1,7 @@
 //! Repository references, normalized once for providers and the gateway's
 //! Warehouse index alike: two spellings of one repository give one [`RepoKey`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// What kind of repository a key names. Keys of different kinds never meet:
@@ -137,7 +138,7 @@ impl RepoKey {
         let lowered = checked_lowercase(trimmed)?;
         let (scheme, rest) = match lowered.split_once("://") {
             Some((scheme, rest)) => (Some(scheme), rest),
-            None => (None, lowered.as_str()),
+            None => (None, &*lowered),
         };
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
         let authority = strip_default_port(authority, scheme);
@@ -167,7 +168,7 @@ impl RepoKey {
         let lowered = checked_lowercase(url.trim())?;
         let (scheme, rest) = match lowered.split_once("://") {
             Some((scheme, rest)) => (Some(scheme), rest),
-            None => (None, lowered.as_str()),
+            None => (None, &*lowered),
         };
         let (authority, path) = match scheme {
             Some(_) => rest.split_once('/').unwrap_or((rest, "")),
@@ -205,24 +206,28 @@ fn strip_scheme(reference: &str) -> &str {
         .map_or(reference, |(_, rest)| rest)
 }
 
-fn checked_lowercase(text: &str) -> Result<String, ReferenceError> {
+fn checked_lowercase(text: &str) -> Result<Cow<'_, str>, ReferenceError> {
     if text.is_empty() {
         return Err(ReferenceError::Empty);
     }
     if text.is_ascii() {
-        // The common case, without Unicode's tables.
+        // The common case, without Unicode's tables, and without a copy
+        // when the text is lowercase already.
         if text
             .bytes()
             .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
         {
             return Err(ReferenceError::InvalidCharacter);
         }
-        return Ok(text.to_ascii_lowercase());
+        if !text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Ok(Cow::Borrowed(text));
+        }
+        return Ok(Cow::Owned(text.to_ascii_lowercase()));
     }
     if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ReferenceError::InvalidCharacter);
     }
-    Ok(text.to_lowercase())
+    Ok(Cow::Owned(text.to_lowercase()))
 }
 
 /// Whether the first component of an image reference names a registry
