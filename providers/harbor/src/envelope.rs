@@ -7,12 +7,13 @@ use serde_json::value::RawValue;
 use crate::format::Format;
 use kargo_webhook_provider::json::Text;
 
-/// The fields of both formats that matter, read in one pass. The event's
-/// objects stay unparsed ([`RawValue`]) until the type says they matter, so
-/// a pull or a scan report costs one scan of the body and no allocation for
-/// its contents. Unknown fields are skipped.
+/// The fields of both formats that matter, read in one pass, with the
+/// event's objects as `D`: [`RawValue`] keeps them unparsed until the type
+/// says they matter (a pull or a scan report costs one scan of the body and
+/// no allocation for its contents); `push::PushObject` reads a push's
+/// objects in the same pass. Unknown fields are skipped.
 #[derive(Debug, Deserialize)]
-pub(crate) struct Envelope<'a> {
+pub(crate) struct Envelope<'a, D = &'a RawValue> {
     /// CloudEvents' version attribute: only its presence is used, to tell
     /// the formats apart when the content type does not.
     #[serde(default)]
@@ -22,19 +23,26 @@ pub(crate) struct Envelope<'a> {
     #[serde(rename = "type", borrow, default)]
     pub(crate) event_type: Option<Text<'a>>,
     /// The Default format's objects.
-    #[serde(borrow, default)]
-    pub(crate) event_data: Option<&'a RawValue>,
+    #[serde(default = "none")]
+    pub(crate) event_data: Option<D>,
     /// The CloudEvents format's objects (the same as `event_data`).
-    #[serde(borrow, default)]
-    pub(crate) data: Option<&'a RawValue>,
+    #[serde(default = "none")]
+    pub(crate) data: Option<D>,
 }
 
-impl<'a> Envelope<'a> {
+/// serde's `default` would ask for `D: Default`.
+fn none<D>() -> Option<D> {
+    None
+}
+
+impl<'a, D: Deserialize<'a>> Envelope<'a, D> {
     /// Parses a body that must be one JSON object; `None` for anything else.
     pub(crate) fn parse(body: &'a [u8]) -> Option<Self> {
         kargo_webhook_provider::json::from_object(body)
     }
+}
 
+impl<D> Envelope<'_, D> {
     /// The format the body's shape shows: CloudEvents carries `specversion`;
     /// the Default format carries `type` and `event_data`.
     pub(crate) fn recognized_format(&self) -> Option<Format> {
@@ -57,7 +65,7 @@ mod tests {
         let cloud = br#"{"specversion":"1.0","type":"harbor.artifact.pulled","data":{}}"#;
         let default = br#"{"type":"PULL_ARTIFACT","event_data":{}}"#;
         let neither = br#"{"type":"PULL_ARTIFACT"}"#;
-        let parse = |body: &'static [u8]| Envelope::parse(body).expect("an object");
+        let parse = |body: &'static [u8]| Envelope::<&RawValue>::parse(body).expect("an object");
         assert_eq!(parse(cloud).recognized_format(), Some(Format::CloudEvents));
         assert_eq!(parse(default).recognized_format(), Some(Format::Default));
         assert_eq!(parse(neither).recognized_format(), None);
@@ -65,17 +73,18 @@ mod tests {
 
     #[test]
     fn only_an_object_is_an_envelope() {
-        assert!(Envelope::parse(b" \n{}").is_some());
-        assert!(Envelope::parse(br#"[null,"PUSH_ARTIFACT",{}]"#).is_none());
-        assert!(Envelope::parse(b"\"PUSH_ARTIFACT\"").is_none());
-        assert!(Envelope::parse(b"").is_none());
-        assert!(Envelope::parse(b"{} trailing").is_none());
+        let parse = Envelope::<&RawValue>::parse;
+        assert!(parse(b" \n{}").is_some());
+        assert!(parse(br#"[null,"PUSH_ARTIFACT",{}]"#).is_none());
+        assert!(parse(b"\"PUSH_ARTIFACT\"").is_none());
+        assert!(parse(b"").is_none());
+        assert!(parse(b"{} trailing").is_none());
     }
 
     #[test]
     fn unescaped_strings_are_borrowed_from_the_body() {
         let body = br#"{"type":"PUSH_ARTIFACT","event_data":{"resources":[]}}"#;
-        let envelope = Envelope::parse(body).expect("an object");
+        let envelope = Envelope::<&RawValue>::parse(body).expect("an object");
         let event_type = envelope.event_type.expect("present");
         assert!(event_type.is_borrowed());
         assert_eq!(&*event_type, "PUSH_ARTIFACT");

@@ -1,7 +1,11 @@
 //! A push event's data: the repositories it names and what was pushed.
 
+use std::fmt;
+
 use kargo_webhook_provider::{Outcome, RefreshBuilder, RepoKey};
-use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::artifact_ref::ArtifactRef;
@@ -10,7 +14,7 @@ use kargo_webhook_provider::json::Text;
 /// `event_data` (Default) or `data` (CloudEvents) of a push. Harbor sends
 /// more (`repository`, ...), which is skipped.
 #[derive(Debug, Deserialize)]
-struct PushData<'a> {
+pub(crate) struct PushData<'a> {
     #[serde(borrow, default)]
     resources: Option<Vec<Resource<'a>>>,
 }
@@ -46,6 +50,42 @@ pub(crate) fn pushed_repositories(data: Option<&RawValue>) -> Option<Outcome> {
         return None;
     }
     let data: PushData<'_> = serde_json::from_str(data).ok()?;
+    outcome(data)
+}
+
+/// A push's data read with the rest of the body: the same as
+/// [`pushed_repositories`] of the same data, unparsed.
+pub(crate) fn read_with_body(data: Option<PushObject<'_>>) -> Option<Outcome> {
+    outcome(data?.0)
+}
+
+/// [`PushData`] read from a JSON object only: what [`pushed_repositories`]
+/// accepts, in the envelope's own pass. Any other shape fails the whole
+/// pass, and the body is read again the unparsed way.
+#[derive(Debug)]
+pub(crate) struct PushObject<'a>(PushData<'a>);
+
+impl<'de> Deserialize<'de> for PushObject<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ObjectOnly)
+    }
+}
+
+struct ObjectOnly;
+
+impl<'de> Visitor<'de> for ObjectOnly {
+    type Value = PushObject<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a push's data object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        PushData::deserialize(MapAccessDeserializer::new(map)).map(PushObject)
+    }
+}
+
+fn outcome(data: PushData<'_>) -> Option<Outcome> {
     let resources = data.resources.unwrap_or_default();
     if resources.is_empty() {
         return Some(Outcome::Ignored(NO_RESOURCES));
