@@ -105,11 +105,13 @@ impl Server {
         })
     }
 
-    /// Starts the bare baseline with one worker.
-    pub fn bare(binary: &Path, cpu: Option<usize>) -> anyhow::Result<Self> {
+    /// Starts the bare baseline with one worker; with `work`, it also reads
+    /// each push and writes a line for it (see `kargo-webhook-bare`).
+    pub fn bare(binary: &Path, cpu: Option<usize>, work: bool) -> anyhow::Result<Self> {
         let address = free_address()?;
         let child = command(binary, cpu)
             .args(["--address", &address.to_string(), "--workers", "1"])
+            .args(work.then_some("--work"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
