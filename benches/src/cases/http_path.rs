@@ -159,7 +159,11 @@ fn report(rounds: &[Round], bench: &Bench, start: f64, end: f64) -> Table {
         row.extend([fixed(values[0], 0), fixed(values[1], 0), percent(values[2])]);
         row.extend(values[3..7].iter().map(|v| fixed(*v, 3)));
         row.extend([fixed(values[7], 0), percent(values[8])]);
-        row.extend([fixed(values[9], 0), percent(values[10]), percent(values[11])]);
+        row.extend([
+            fixed(values[9], 0),
+            percent(values[10]),
+            percent(values[11]),
+        ]);
         row
     };
     for (index, round) in rounds.iter().enumerate() {
