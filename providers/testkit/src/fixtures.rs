@@ -22,8 +22,9 @@ macro_rules! fixture {
 /// The workspace root: the nearest directory with a `Cargo.lock` above the
 /// package cargo runs (`CARGO_MANIFEST_DIR` at run time: a test binary may
 /// be reused from a build of another checkout sharing the target directory,
-/// whose compile-time path may be gone), or above this crate.
-pub(crate) fn workspace_root() -> PathBuf {
+/// whose compile-time path may be gone), or above this crate. The test
+/// harness finds the repository's files through it too.
+pub fn workspace_root() -> PathBuf {
     let compiled = Path::new(env!("CARGO_MANIFEST_DIR"));
     let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     running

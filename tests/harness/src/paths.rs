@@ -2,27 +2,17 @@
 //! CRDs and the samples, so that tests of any crate in the workspace find
 //! them wherever cargo runs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The repository root: the nearest directory with a `Cargo.lock` above the
 /// package cargo is running (`CARGO_MANIFEST_DIR` at run time), or above
-/// this crate where it was compiled. Run time comes first because build
-/// caches are shared between checkouts (CI builds a clean checkout into the
-/// same target directory) and cargo reuses a test binary compiled in
-/// another one: its compile-time path may name files that are gone, or
-/// another checkout's.
+/// where it was compiled. Run time comes first because build caches are
+/// shared between checkouts (CI builds a clean checkout into the same
+/// target directory) and cargo reuses a test binary compiled in another
+/// one: its compile-time path may name files that are gone, or another
+/// checkout's. One rule for the whole workspace: the provider testkit's.
 pub fn repository_root() -> PathBuf {
-    let compiled = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    running
-        .as_deref()
-        .into_iter()
-        .chain([compiled])
-        .find_map(|dir| {
-            dir.ancestors()
-                .find(|candidate| candidate.join("Cargo.lock").is_file())
-        })
-        .map_or_else(|| compiled.join("../.."), Path::to_path_buf)
+    kargo_webhook_provider_testkit::fixtures::workspace_root()
 }
 
 /// `tests/controlplane/build.sh`, which builds etcd and kube-apiserver.
